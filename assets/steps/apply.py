@@ -1,0 +1,141 @@
+"""Apply step: batched, idempotent upserts through the outbox, results into the ledger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import dagster as dg
+
+from assets.steps.common import STEP_RETRY, StepScope, api_call_metadata, partition_label
+from concord.errors import RateLimitExhausted
+from concord.identity import idempotency_key
+from concord.ledger import Ledger, OutboxEntry, QuarantineRow, SyncLogRow, XrefLink
+from concord.plan import PlannedWrite, WritePlan
+from resources.ledger import LedgerResource
+from resources.salesforce.client import WriteResult
+from resources.salesforce.resource import SalesforceResource
+
+
+@dataclass
+class ApplyResult:
+    created: int = 0
+    updated: int = 0
+    failed: dict[str, str] = field(default_factory=dict)        # source key -> error text
+    written: dict[str, str] = field(default_factory=dict)       # golden id -> target id
+
+
+def build_apply(scope: StepScope) -> dg.AssetsDefinition:
+    target = scope.obj.target
+
+    @dg.asset(
+        **scope.asset_kwargs("applied", f"Upserts to {target.system} {target.object}"),
+        ins={"plan": dg.AssetIn(scope.key("plan"))},
+        deps=[scope.key("deduped")],  # so the blocking duplicate check holds this step
+        retry_policy=STEP_RETRY,
+    )
+    def _apply(
+        context: dg.AssetExecutionContext,
+        ledger: LedgerResource,
+        salesforce: SalesforceResource,
+        plan: WritePlan,
+    ) -> ApplyResult:
+        led = ledger.open()
+        to_send = plan.to_send()
+        result = ApplyResult()
+        calls: dict[str, int] = {}
+        if to_send:
+            client = salesforce.get_client()
+            try:
+                _send(scope, led, client, to_send, result, context.run.run_id,
+                      partition_label(context))
+            except RateLimitExhausted as exc:
+                raise dg.Failure(
+                    description=f"{exc}; stopped cleanly after {len(result.written)} of "
+                                f"{len(to_send)} writes; re-run this partition after the limit resets",
+                    metadata=api_call_metadata(client.calls.as_dict()),
+                ) from None
+            calls = client.calls.as_dict()
+        context.add_output_metadata({
+            "created": result.created,
+            "updated": result.updated,
+            "failed": len(result.failed),
+            **api_call_metadata(calls),
+        })
+        return result
+
+    return _apply
+
+
+def _send(scope: StepScope, led: Ledger, client, writes: list[PlannedWrite],
+          result: ApplyResult, run_id: str, partition: str) -> None:
+    target = scope.obj.target
+    by_golden = {w.golden_id: w for w in writes}
+    keys = {
+        w.golden_id: idempotency_key(scope.sync, target.system, target.object, w.golden_id,
+                                     w.payload_hash)
+        for w in writes
+    }
+    led.enqueue(
+        OutboxEntry(keys[w.golden_id], scope.sync, target.system, target.object, w.golden_id,
+                    "upsert", w.payload_hash, run_id=run_id)
+        for w in writes
+    )
+    led.mark(keys.values(), "sent")
+    done: set[str] = set()
+    try:
+        for batch in client.upsert(target.object, target.external_id, [w.payload for w in writes]):
+            _record_batch(scope, led, batch, by_golden, keys, result, run_id, partition)
+            done.update(r.key for r in batch)
+    finally:
+        # Not sent at all (a limit stopped us): back to pending, nothing uncertain about them.
+        left = [keys[g] for g in by_golden if g not in done]
+        if left:
+            led.mark(left, "pending")
+
+
+def _record_batch(scope: StepScope, led: Ledger, batch: list[WriteResult],
+                  by_golden: dict[str, PlannedWrite], keys: dict[str, str],
+                  result: ApplyResult, run_id: str, partition: str) -> None:
+    target = scope.obj.target
+    ok = [r for r in batch if r.success and r.record_id]
+    bad = [r for r in batch if not (r.success and r.record_id)]
+    ok_keys = {r.key for r in ok}
+    if ok:
+        led.mark([keys[r.key] for r in ok], "confirmed",
+                 target_ids={keys[r.key]: r.record_id for r in ok if r.record_id})
+        led.put_hashes(target.system, target.object,
+                       {r.key: by_golden[r.key].payload_hash for r in ok})
+        led.link(XrefLink(scope.obj.entity, r.key, target.system, target.object, r.record_id,
+                          "written") for r in ok if r.record_id)
+        for r in ok:
+            result.written[r.key] = r.record_id or ""
+            if r.created:
+                result.created += 1
+            else:
+                result.updated += 1
+    if bad:
+        errors = {r.key: "; ".join(f"{e.status_code}: {e.message}" for e in r.errors) or "unknown error"
+                  for r in bad}
+        led.mark([keys[r.key] for r in bad], "failed", errors={keys[k]: v for k, v in errors.items()})
+        led.quarantine(
+            QuarantineRow(scope.sync, scope.obj_name, by_golden[r.key].source_key,
+                          f"{target.system}.{r.errors[0].status_code if r.errors else 'ERROR'}",
+                          (r.errors[0].fields[0] if r.errors and r.errors[0].fields else None),
+                          errors[r.key], payload=_jsonable(by_golden[r.key].payload),
+                          run_id=run_id, partition=partition)
+            for r in bad
+        )
+        for r in bad:
+            result.failed[by_golden[r.key].source_key] = errors[r.key]
+    led.log(
+        SyncLogRow(run_id, scope.sync, partition, target.system, target.object,
+                   by_golden[r.key].source_key, by_golden[r.key].action,
+                   "ok" if r.key in ok_keys else "failed",
+                   None if r.key in ok_keys else result.failed.get(by_golden[r.key].source_key))
+        for r in batch
+    )
+
+
+def _jsonable(payload: dict) -> dict:
+    return {k: v if v is None or isinstance(v, str | int | bool) else str(v)
+            for k, v in payload.items()}

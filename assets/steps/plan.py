@@ -1,0 +1,51 @@
+"""Plan step: what apply would write, visible in the UI before anything is written."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.steps.common import StepScope, api_call_metadata, table_metadata
+from concord.match import MatchResult
+from concord.plan import WritePlan, plan_writes
+from resources.ledger import LedgerResource
+from resources.salesforce.resource import SalesforceResource
+
+
+def build_plan(scope: StepScope) -> dg.AssetsDefinition:
+    target = scope.obj.target
+
+    @dg.asset(
+        **scope.asset_kwargs("plan", f"Creates and updates for {target.object}, before apply"),
+        ins={"matched": dg.AssetIn(scope.key("matched"))},
+    )
+    def _plan(
+        context: dg.AssetExecutionContext,
+        ledger: LedgerResource,
+        salesforce: SalesforceResource,
+        matched: MatchResult,
+    ) -> WritePlan:
+        led = ledger.open()
+        active_users = None
+        calls: dict[str, int] = {}
+        if scope.obj.owners is not None and matched.matched:
+            client = salesforce.get_client()
+            active_users = {uid for uid, active in client.users().items() if active}
+            calls = client.calls.as_dict()
+        hashes = led.get_hashes(target.system, target.object,
+                                [m.golden_id for m in matched.matched])
+        plan = plan_writes(matched.matched, scope.obj, last_hashes=hashes,
+                           active_users=active_users)
+        preview = [
+            {"action": w.action, "source": w.source_key, "golden_id": w.golden_id,
+             "target_id": w.target_id or "", "notes": ", ".join(w.notes)}
+            for w in plan.to_send()
+        ]
+        context.add_output_metadata({
+            **plan.counts(),
+            "owner_to_house_account": plan.noted("owner_to_house_account"),
+            "writes": table_metadata(preview, ["action", "source", "golden_id", "target_id", "notes"]),
+            **api_call_metadata(calls),
+        })
+        return plan
+
+    return _plan

@@ -1,0 +1,115 @@
+"""Reconcile step: the counts add up, and the target holds what we wrote."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.steps.apply import ApplyResult
+from assets.steps.common import StepScope, api_call_metadata, partition_label, table_metadata
+from concord.dedupe import DedupeOutcome
+from concord.ledger import SyncLogRow
+from concord.match import MatchResult
+from concord.model import SourceRecord, StandardRecord
+from concord.plan import WritePlan
+from concord.reconcile import SyncCounts, field_drift
+from resources.ledger import LedgerResource
+from resources.salesforce.resource import SalesforceResource
+
+
+def build_reconcile(scope: StepScope) -> dg.AssetsDefinition:
+    target = scope.obj.target
+    checks = [
+        dg.AssetCheckSpec("counts_add_up", asset=scope.key("reconciled"),
+                          description="extracted = created + updated + unchanged + quarantined + skipped"),
+        dg.AssetCheckSpec("target_agrees", asset=scope.key("reconciled"),
+                          description=f"{target.object} records read back equal what was written"),
+    ]
+
+    @dg.asset(
+        **scope.asset_kwargs("reconciled", "Counts and a read-back of this run's writes"),
+        ins={name: dg.AssetIn(scope.key(step)) for name, step in (
+            ("source", "source"), ("standardised", "standardised"), ("deduped", "deduped"),
+            ("matched", "matched"), ("plan", "plan"), ("applied", "applied"))},
+        check_specs=checks,
+    )
+    def _reconcile(
+        context: dg.AssetExecutionContext,
+        ledger: LedgerResource,
+        salesforce: SalesforceResource,
+        source: list[SourceRecord],
+        standardised: list[StandardRecord],
+        deduped: DedupeOutcome,
+        matched: MatchResult,
+        plan: WritePlan,
+        applied: ApplyResult,
+    ):
+        deleted = sum(1 for r in source if r.deleted)
+        rejected = len(source) - deleted - len(standardised)
+        held = sum(len(c.members) for c in deduped.unresolved)
+        counts = SyncCounts(
+            extracted=len(source),
+            created=applied.created,
+            updated=applied.updated,
+            unchanged=plan.counts()["unchanged"],
+            quarantined=rejected + len(applied.failed),
+            skipped=deleted + len(deduped.merged) + len(matched.merged) + held,
+        )
+        _log_outcomes(scope, ledger, context, source, standardised, deduped, matched, plan)
+
+        written = {w.golden_id: w.payload for w in plan.to_send() if w.golden_id in applied.written}
+        drift = []
+        calls: dict[str, int] = {}
+        if written:
+            client = salesforce.get_client()
+            fields = [f for f in scope.obj.fields]
+            actual = {
+                row[target.external_id]: row
+                for row in client.find_by(target.object, ["Id", target.external_id, *fields],
+                                          target.external_id, list(written))
+            }
+            drift = field_drift(written, actual, fields)
+            calls = client.calls.as_dict()
+        yield dg.Output(counts.as_dict(), metadata={**counts.as_dict(), **api_call_metadata(calls),
+                                                     "drift": len(drift)})
+        yield dg.AssetCheckResult(
+            check_name="counts_add_up", passed=counts.balanced,
+            metadata={**counts.as_dict(), "accounted": counts.accounted},
+        )
+        yield dg.AssetCheckResult(
+            check_name="target_agrees", passed=not drift,
+            metadata={"checked": len(written), "drifted_fields": len(drift),
+                      "drift": table_metadata(
+                          [{"golden_id": d.golden_id, "field": d.field, "expected": d.expected,
+                            "actual": d.actual} for d in drift],
+                          ["golden_id", "field", "expected", "actual"])},
+        )
+
+    return _reconcile
+
+
+def _log_outcomes(scope, ledger, context, source, standardised, deduped, matched, plan) -> None:
+    """Sync-log rows for records that were not written (apply logs the writes itself)."""
+    target = scope.obj.target
+    run_id, part = context.run.run_id, partition_label(context)
+    valid = {r.key for r in standardised}
+    held = {m for c in deduped.unresolved for m in c.members}
+    merged_away = {m.key for m in matched.merged}
+
+    def row(key: str, action: str, outcome: str, error: str | None = None) -> SyncLogRow:
+        return SyncLogRow(run_id, scope.sync, part, target.system, target.object, key,
+                          action, outcome, error)
+
+    rows = []
+    for r in source:
+        if r.deleted:
+            rows.append(row(r.key, "skip", "skipped", "deleted in source (delete policy: ignore)"))
+        elif r.key not in valid:
+            rows.append(row(r.key, "quarantine", "skipped", "failed standardisation"))
+        elif r.key in deduped.merged:
+            rows.append(row(r.key, "skip", "skipped", f"duplicate of {deduped.merged[r.key]}"))
+        elif r.key in held:
+            rows.append(row(r.key, "skip", "skipped", "waiting for a duplicate decision"))
+        elif r.key in merged_away:
+            rows.append(row(r.key, "skip", "skipped", "duplicate of an entity synced earlier"))
+    rows.extend(row(w.source_key, "unchanged", "ok") for w in plan.writes if w.action == "unchanged")
+    ledger.open().log(rows)

@@ -1,0 +1,64 @@
+"""Every input record ends as written, unchanged, quarantined or skipped: the counts add up."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SyncCounts:
+    extracted: int
+    created: int
+    updated: int
+    unchanged: int
+    quarantined: int
+    skipped: int
+
+    @property
+    def accounted(self) -> int:
+        return self.created + self.updated + self.unchanged + self.quarantined + self.skipped
+
+    @property
+    def balanced(self) -> bool:
+        return self.accounted == self.extracted
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Drift:
+    golden_id: str
+    field: str
+    expected: Any
+    actual: Any
+
+
+def field_drift(
+    expected: Mapping[str, Mapping[str, Any]],
+    actual: Mapping[str, Mapping[str, Any]],
+    fields: Iterable[str],
+) -> list[Drift]:
+    """Fields whose value in the target differs from what we wrote (missing records too).
+
+    Values compare as text: the target hands back strings for what we sent as strings,
+    and None and '' both mean "empty" in Salesforce.
+    """
+    fields = list(fields)
+    drift = []
+    for golden, want in expected.items():
+        have = actual.get(golden)
+        if have is None:
+            drift.append(Drift(golden, "*", "record", None))
+            continue
+        for f in fields:
+            w, h = want.get(f), have.get(f)
+            if _text(w) != _text(h):
+                drift.append(Drift(golden, f, w, h))
+    return drift
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)

@@ -1,0 +1,134 @@
+"""The sync spec: what an integration engineer writes in YAML under mappings/.
+
+A spec names the source table, the target object, the field mappings with their
+transforms and value tables, the dedupe keys and the policies. Per-object differences
+(API name, external-id field, cursor column) are spec rows, never copied code.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+TransformName = Literal[
+    "text", "email", "phone", "country", "vat", "trade_register", "value_table", "owner",
+    "money", "percent", "currency", "timestamp", "boolean",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Lookup(_Strict):
+    """A column fetched from another platform table by foreign key (a LEFT JOIN)."""
+
+    table: str
+    key: str = Field(description="the foreign-key column on the source table")
+    column: str
+    target_key: str = "id"
+
+
+class SourceSpec(_Strict):
+    table: str
+    key: str = "id"
+    modified_at: str = "updated_at"
+    deleted_at: str | None = None
+    lookups: dict[str, Lookup] = Field(default_factory=dict)
+
+
+class TargetSpec(_Strict):
+    system: Literal["salesforce"]
+    object: str
+    external_id: str
+
+
+class FieldSpec(_Strict):
+    source: str = Field(alias="from")
+    transform: TransformName = "text"
+    required: bool = False
+    max_length: int | None = None
+    on_invalid: Literal["quarantine", "null"] = "quarantine"
+    table: str | None = Field(default=None, description="value table name for value_table")
+    unknown: Literal["quarantine", "default"] = "quarantine"
+    default: str | None = None
+    country_field: str | None = Field(
+        default=None, description="source column holding the country (VAT ids, phone region)"
+    )
+
+    @model_validator(mode="after")
+    def _value_table_named(self) -> FieldSpec:
+        if self.transform == "value_table" and not self.table:
+            raise ValueError("transform value_table needs 'table'")
+        if self.unknown == "default" and self.default is None:
+            raise ValueError("unknown: default needs 'default'")
+        return self
+
+
+class DedupeRule(_Strict):
+    """Records sharing all these (standardised, non-empty) fields are the same entity.
+
+    `auto` merges them into the earliest record and records the cluster as decided by the
+    rule; `review` holds the partition until a data steward decides.
+    """
+
+    name: str
+    fields: tuple[str, ...]
+    resolve: Literal["auto", "review"] = "review"
+
+
+class OwnerPolicy(_Strict):
+    field: str = "OwnerId"
+    house_account: str = Field(description="Salesforce User Id that owns orphaned records")
+
+
+class ObjectSpec(_Strict):
+    entity: str
+    source: SourceSpec
+    target: TargetSpec
+    fields: dict[str, FieldSpec]
+    value_tables: dict[str, dict[str, str]] = Field(default_factory=dict)
+    dedupe: tuple[DedupeRule, ...] = ()
+    match_on: tuple[str, ...] = Field(
+        default=(), description="target fields that link an untracked record to an existing one"
+    )
+    owners: OwnerPolicy | None = None
+    batch_size: int = Field(default=200, ge=1, le=200)
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> ObjectSpec:
+        for name, f in self.fields.items():
+            if f.table and f.table not in self.value_tables:
+                raise ValueError(f"field {name}: value table {f.table!r} is not defined")
+        known = set(self.fields)
+        for rule in self.dedupe:
+            missing = [f for f in rule.fields if f not in known]
+            if missing:
+                raise ValueError(f"dedupe rule {rule.name}: unknown fields {missing}")
+        for f in self.match_on:
+            if f not in known:
+                raise ValueError(f"match_on: unknown field {f!r}")
+        if self.target.external_id in known:
+            raise ValueError(f"{self.target.external_id} is Concord's external id; do not map it")
+        return self
+
+
+class PartitionSpec(_Strict):
+    start: date
+    timezone: str = "UTC"
+
+
+class SourceSystemSpec(_Strict):
+    system: Literal["platform"] = "platform"
+    timezone: str = "Europe/Berlin"
+
+
+class SyncSpec(_Strict):
+    sync: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    description: str = ""
+    source: SourceSystemSpec = SourceSystemSpec()
+    partitions: PartitionSpec
+    objects: dict[str, ObjectSpec]
+    path: str = Field(default="<memory>", exclude=True)

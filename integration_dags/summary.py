@@ -1,0 +1,53 @@
+"""A sync run's summary, read back from the metadata its steps recorded in Dagster."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import dagster as dg
+
+COUNTS = ("extracted", "created", "updated", "unchanged", "quarantined", "skipped")
+CALLS = ("read", "write", "bulk_jobs")
+
+
+def _metadata_of(events: Iterable[dg.DagsterEvent]) -> Iterable[tuple[list[str], dict[str, Any]]]:
+    for ev in events:
+        if ev.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
+            mat = ev.event_specific_data.materialization  # type: ignore[union-attr]
+            yield mat.asset_key.path, {k: v.value for k, v in mat.metadata.items()}
+
+
+def empty_summary() -> dict[str, Any]:
+    return {**dict.fromkeys(COUNTS, 0), "api_calls": dict.fromkeys(CALLS, 0)}
+
+
+def summarise_run(events: Iterable[dg.DagsterEvent]) -> dict[str, dict[str, Any]]:
+    """Per sync: the reconcile counts (or what the steps got to), and API calls by kind."""
+    out: dict[str, dict[str, Any]] = defaultdict(empty_summary)
+    partial: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    reconciled: set[str] = set()
+    for path, md in _metadata_of(events):
+        sync, step = path[0], path[-1]
+        s = out[sync]
+        for kind in CALLS:
+            s["api_calls"][kind] += int(md.get(f"api_calls_{kind}", 0))
+        if step.endswith("_reconciled"):
+            reconciled.add(sync)
+            for c in COUNTS:
+                s[c] += int(md.get(c, 0))
+        elif step.endswith("_source"):
+            partial[sync]["extracted"] += int(md.get("extracted", 0))
+        elif step.endswith("_standardised"):
+            partial[sync]["quarantined"] += int(md.get("quarantined", 0))
+        elif step.endswith("_applied"):
+            for c in ("created", "updated"):
+                partial[sync][c] += int(md.get(c, 0))
+            partial[sync]["quarantined"] += int(md.get("failed", 0))
+        elif step.endswith("_plan"):
+            partial[sync]["unchanged"] += int(md.get("unchanged", 0))
+    for sync, counts in partial.items():
+        if sync not in reconciled:  # the run stopped early: report what the steps did
+            out[sync].update({c: counts.get(c, 0) for c in COUNTS})
+    return {k: dict(v) for k, v in out.items()}

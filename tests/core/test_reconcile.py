@@ -1,0 +1,18 @@
+from concord.reconcile import SyncCounts, field_drift
+
+
+def test_counts_balance_only_when_every_record_is_accounted_for() -> None:
+    ok = SyncCounts(extracted=10, created=3, updated=2, unchanged=1, quarantined=3, skipped=1)
+    assert ok.balanced
+    lost = SyncCounts(extracted=10, created=3, updated=2, unchanged=1, quarantined=3, skipped=0)
+    assert not lost.balanced and lost.accounted == 9
+
+
+def test_drift_reports_changed_fields_and_missing_records() -> None:
+    expected = {"g1": {"Name": "A", "Phone": None}, "g2": {"Name": "B", "Phone": "+49"}}
+    actual = {"g1": {"Name": "A", "Phone": ""}}
+    drift = field_drift(expected, actual, ["Name", "Phone"])
+    assert [(d.golden_id, d.field) for d in drift] == [("g2", "*")]
+    actual["g2"] = {"Name": "B.", "Phone": "+49"}
+    drift = field_drift(expected, actual, ["Name", "Phone"])
+    assert [(d.golden_id, d.field, d.expected, d.actual) for d in drift] == [("g2", "Name", "B", "B.")]
