@@ -46,8 +46,8 @@ def run_syncs(names: list[str], *, as_json: bool, scale: int, seed: int) -> int:
     local.set_local_defaults()
     local.ensure_platform(scale=scale, seed=seed)
     with local.sandboxes():
-        from integration_dags.run import run_sync
         from integration_dags.definitions import SYNCS
+        from integration_dags.run import run_sync
 
         unknown = [n for n in names if n not in SYNCS]
         if unknown:

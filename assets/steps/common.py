@@ -61,7 +61,9 @@ def api_call_metadata(calls: Mapping[str, int]) -> dict[str, int]:
     return {f"api_calls_{kind}": int(calls.get(kind, 0)) for kind in ("read", "write", "bulk_jobs")}
 
 
-def table_metadata(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], limit: int = 50) -> dg.MetadataValue:
+def table_metadata(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str], limit: int = 50
+) -> dg.MetadataValue:
     """A small markdown table for the UI (first `limit` rows)."""
     head = "| " + " | ".join(columns) + " |\n|" + "---|" * len(columns) + "\n"
     body = "".join(

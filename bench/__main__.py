@@ -1,0 +1,5 @@
+import sys
+
+from bench import salesforce_calls, sync_end_to_end
+
+sys.exit(salesforce_calls.main([]) or sync_end_to_end.main([]))

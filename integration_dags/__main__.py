@@ -1,0 +1,5 @@
+import sys
+
+from integration_dags.cli import main
+
+sys.exit(main())

@@ -1,0 +1,88 @@
+"""End-to-end fixtures: a sandbox platform, the sandbox Salesforce and a fresh ledger,
+wired through the same environment variables a deployment uses."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import requests
+from simple_salesforce import Salesforce
+
+from sandbox.harness import SandboxInfo, launch_sandbox
+
+PLATFORM_SCALE = 300
+PLATFORM_SEED = 7
+
+
+@pytest.fixture(scope="session")
+def e2e_salesforce(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxInfo]:
+    running = launch_sandbox("salesforce", tmp_path_factory.mktemp("sf-e2e"))
+    info = running.info
+    env = {
+        "SALESFORCE_INSTANCE_URL": info.base_url,
+        "SALESFORCE_TOKEN_URL": info.token_url,
+        "SALESFORCE_CLIENT_ID": info.credentials["client_id"],
+        "SALESFORCE_CLIENT_SECRET": info.credentials["client_secret"],
+        "SALESFORCE_CA_BUNDLE": info.ca_bundle,
+    }
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield info
+    finally:
+        running.stop()
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.fixture(scope="session")
+def platform_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from sandbox.platform.generate import generate_platform
+
+    path = tmp_path_factory.mktemp("platform") / "platform.sqlite"
+    generate_platform(path, scale=PLATFORM_SCALE, seed=PLATFORM_SEED)
+    return path
+
+
+@pytest.fixture
+def sync_env(tmp_path: Path, platform_template: Path, e2e_salesforce: SandboxInfo,
+             monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the platform and a fresh ledger for one test."""
+    platform = tmp_path / "platform.sqlite"
+    platform.write_bytes(platform_template.read_bytes())
+    monkeypatch.setenv("CONCORD_PLATFORM_URL", f"sqlite:///{platform}")
+    monkeypatch.setenv("CONCORD_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    return tmp_path
+
+
+@pytest.fixture
+def instance(sync_env: Path) -> Iterator[dg.DagsterInstance]:
+    with dg.instance_for_test(temp_dir=str(sync_env / "dagster_home")) as inst:
+        yield inst
+
+
+@pytest.fixture
+def sf(e2e_salesforce: SandboxInfo) -> Salesforce:
+    """simple-salesforce itself, for looking at what the sync left in the org."""
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = e2e_salesforce.ca_bundle
+    return Salesforce(instance_url=e2e_salesforce.base_url,
+                      session_id=e2e_salesforce.credentials["access_token"],
+                      session=session, version="60.0")
+
+
+def wipe_accounts(sf: Salesforce) -> None:
+    """The org is shared by the session's tests: start each from an empty Account table."""
+    ids = [r["Id"] for r in sf.query_all("SELECT Id FROM Account")["records"]]
+    for i in range(0, len(ids), 200):
+        sf.restful(f"composite/sobjects?ids={','.join(ids[i:i + 200])}&allOrNone=false",
+                   method="DELETE")

@@ -1,0 +1,101 @@
+"""The CRM accounts sync end to end through Dagster, simple-salesforce and the sandboxes."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from simple_salesforce import Salesforce
+
+from tests.assets.conftest import wipe_accounts
+
+
+@pytest.fixture(autouse=True)
+def _empty_org(sf: Salesforce) -> None:
+    wipe_accounts(sf)
+
+
+def run(instance: dg.DagsterInstance) -> tuple[bool, dict]:
+    from integration_dags.run import run_sync
+
+    return run_sync("crm_accounts", instance=instance)
+
+
+def accounts(sf: Salesforce) -> list[dict]:
+    return sf.query_all("SELECT Id, Name, VAT_Id__c, Concord_Id__c, OwnerId FROM Account")["records"]
+
+
+def test_initial_load_moves_companies_and_the_counts_add_up(instance, sf, sync_env: Path) -> None:
+    ok, s = run(instance)
+    assert ok, s
+    assert s["extracted"] > 0
+    assert s["created"] > 0
+    assert s["extracted"] == s["created"] + s["updated"] + s["unchanged"] + s["quarantined"] + s["skipped"]
+    rows = accounts(sf)
+    assert len(rows) == s["created"]
+    assert len({r["Concord_Id__c"] for r in rows}) == len(rows)  # one Account per golden id
+    vats = [r["VAT_Id__c"] for r in rows if r["VAT_Id__c"]]
+    assert len(vats) == len(set(vats)), "same VAT id written twice: dedupe failed"
+    assert s["quarantined"] > 0  # the platform's dirt is quarantined, not written
+    assert s["api_calls"]["write"] >= 1
+
+
+def test_second_run_writes_nothing(instance, sf) -> None:
+    ok, first = run(instance)
+    assert ok
+    ok, again = run(instance)
+    assert ok
+    assert again["api_calls"]["write"] == 0
+    assert again["api_calls"]["bulk_jobs"] == 0
+    assert again["created"] == again["updated"] == 0
+    assert again["unchanged"] == first["created"] + first["updated"]
+    assert len(accounts(sf)) == first["created"]
+
+
+def test_existing_salesforce_account_is_linked_not_duplicated(instance, sf, sync_env: Path) -> None:
+    con = sqlite3.connect(sync_env / "platform.sqlite")
+    name, vat = con.execute(
+        "SELECT name, vat_id FROM companies WHERE vat_id LIKE 'DE%' AND deleted_at IS NULL "
+        "AND length(name) < 100 ORDER BY id LIMIT 1").fetchone()
+    from concord.normalise.vat import normalise_vat
+
+    vat = normalise_vat(vat, country="DE")
+    existing = sf.Account.create({"Name": f"{name} (entered by sales)", "VAT_Id__c": vat})
+    ok, s = run(instance)
+    assert ok, s
+    matching = [r for r in accounts(sf) if r["VAT_Id__c"] == vat]
+    assert [r["Id"] for r in matching] == [existing["id"]]
+    assert matching[0]["Concord_Id__c"]  # adopted: now carries the golden id
+
+
+def test_inactive_owners_go_to_the_house_account(instance, sf) -> None:
+    from sandbox.reference import HOUSE_ACCOUNT_OWNER, SALESFORCE_USERS
+
+    ok, _ = run(instance)
+    assert ok
+    inactive = {u.id for u in SALESFORCE_USERS if not u.is_active}
+    owners = {r["OwnerId"] for r in accounts(sf)}
+    assert not owners & inactive
+    assert HOUSE_ACCOUNT_OWNER.id in owners
+
+
+def test_hourly_schedule_runs_yesterday_and_today_as_one_range() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from integration_dags.definitions import defs
+
+    schedule = defs.resolve_schedule_def("crm_accounts_hourly")
+    t = datetime(2026, 10, 5, 9, 7, tzinfo=ZoneInfo("Europe/Berlin"))
+    [request] = schedule.evaluate_tick(
+        dg.build_schedule_context(scheduled_execution_time=t)).run_requests
+    assert request.partition_key_range == dg.PartitionKeyRange("2026-10-04", "2026-10-05")
+
+
+def test_definitions_load() -> None:
+    from integration_dags.definitions import defs
+
+    dg.Definitions.validate_loadable(defs)
+    assert defs.resolve_job_def("crm_accounts").partitions_def is not None
