@@ -13,6 +13,8 @@ import sys
 SANDBOXES = {
     "platform": "sandbox.platform.generate",
     "salesforce": "sandbox.salesforce.app",
+    "xero": "sandbox.xero.app",
+    "qbo": "sandbox.qbo.app",
 }
 
 
