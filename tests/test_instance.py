@@ -8,6 +8,7 @@ import dagster as dg
 import pytest
 
 from integration_dags.local import prepare_instance_home
+from tests.conftest import PgServer
 
 
 @dg.asset
@@ -25,9 +26,10 @@ def test_default_instance_is_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_one_variable_moves_storage_to_postgres(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, new_pg_database
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_server: PgServer
 ) -> None:
-    monkeypatch.setenv("CONCORD_DAGSTER_PG_URL", new_pg_database("concord_dagster"))
+    url = pg_server.create_database().render_as_string(hide_password=False)
+    monkeypatch.setenv("CONCORD_DAGSTER_PG_URL", url)
     prepare_instance_home(tmp_path)
     instance = dg.DagsterInstance.from_config(str(tmp_path))
     try:

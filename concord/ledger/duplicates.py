@@ -1,0 +1,249 @@
+"""Duplicate clusters for steward review: members, scored candidate pairs, decisions.
+
+A cluster id is chosen by the caller and deterministic, so re-running dedupe re-records
+the same cluster: its decision stands unless new members joined, which reopens it (the
+steward has not seen them). Earlier decisions are kept, inactive, as the audit trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from concord.ledger.base import LedgerBase, chunked, now_utc, unique
+from concord.ledger.errors import InvalidDecision, UnknownCluster
+from concord.ledger.rows import (
+    CLUSTER_STATUSES,
+    CandidatePair,
+    ClusterMember,
+    Decision,
+    DuplicateCluster,
+)
+from concord.ledger.schema import (
+    UTCDateTime,
+    duplicate_clusters,
+    duplicate_decisions,
+    duplicate_members,
+    duplicate_pairs,
+)
+
+
+def _score(value: Decimal | float) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _decision(row: Any) -> Decision:
+    return Decision(
+        row.cluster_id, row.decision, row.keep_record_key, row.decided_by, row.decided_at
+    )
+
+
+class DuplicateStore(LedgerBase):
+    def record_clusters(self, clusters: Iterable[DuplicateCluster]) -> None:
+        given = {c.cluster_id: c for c in clusters}
+        if not given:
+            return
+        for c in given.values():
+            if c.status not in CLUSTER_STATUSES:
+                raise ValueError(f"cluster {c.cluster_id}: status {c.status!r} unknown")
+        ids = list(given)
+        now = now_utc()
+        with self._write() as conn:
+            existing = self._members(conn, ids)
+            known = set(self._cluster_rows(conn, ids))
+            fresh = [given[i] for i in ids if i not in known]
+            again = [given[i] for i in ids if i in known]
+            reopened = [
+                c.cluster_id for c in again if set(c.members) - set(existing.get(c.cluster_id, []))
+            ]
+            if fresh:
+                conn.execute(sa.insert(duplicate_clusters), [
+                    {
+                        "cluster_id": c.cluster_id, "sync": c.sync, "entity_type": c.entity_type,
+                        "partition": c.partition, "status": c.status,
+                        "created_at": now, "updated_at": now,
+                    }
+                    for c in fresh
+                ])
+            if again:
+                conn.execute(
+                    sa.update(duplicate_clusters)
+                    .where(duplicate_clusters.c.cluster_id == sa.bindparam("b_id"))
+                    .values(
+                        sync=sa.bindparam("b_sync"), entity_type=sa.bindparam("b_type"),
+                        partition=sa.bindparam("b_partition"),
+                        updated_at=sa.bindparam("b_now", type_=UTCDateTime()),
+                    ),
+                    [
+                        {"b_id": c.cluster_id, "b_sync": c.sync, "b_type": c.entity_type,
+                         "b_partition": c.partition, "b_now": now}
+                        for c in again
+                    ],
+                )
+            for part in chunked(reopened):
+                conn.execute(
+                    sa.update(duplicate_clusters)
+                    .where(duplicate_clusters.c.cluster_id.in_(part))
+                    .values(status="open")
+                )
+                conn.execute(
+                    sa.update(duplicate_decisions)
+                    .where(duplicate_decisions.c.cluster_id.in_(part))
+                    .values(active=False)
+                )
+            members = {
+                (c.cluster_id, m.system, m.obj, m.record_key) for c in given.values()
+                for m in c.members
+            }
+            if members:
+                stmt = self._insert(duplicate_members).on_conflict_do_nothing()
+                self._insert_many(conn, stmt, [
+                    {"cluster_id": cid, "system": s, "obj": o, "record_key": k}
+                    for cid, s, o, k in sorted(members)
+                ])
+            pairs: dict[tuple[str, str, str], dict[str, Any]] = {}
+            for c in given.values():
+                for p in c.pairs:
+                    a, b = sorted((p.a, p.b))
+                    pairs[(c.cluster_id, a, b)] = {
+                        "cluster_id": c.cluster_id, "a": a, "b": b,
+                        "score": _score(p.score), "reasons": list(p.reasons),
+                    }
+            if pairs:
+                conn.execute(
+                    self._upsert(duplicate_pairs, ["cluster_id", "a", "b"], ["score", "reasons"]),
+                    list(pairs.values()),
+                )
+
+    def _cluster_rows(self, conn: sa.Connection, ids: list[str]) -> dict[str, Any]:
+        query = sa.select(duplicate_clusters).where(
+            duplicate_clusters.c.cluster_id.in_(sa.bindparam("ids", expanding=True))
+        )
+        out: dict[str, Any] = {}
+        for part in chunked(ids):
+            out.update((r.cluster_id, r) for r in conn.execute(query, {"ids": list(part)}))
+        return out
+
+    def _members(self, conn: sa.Connection, ids: list[str]) -> dict[str, list[ClusterMember]]:
+        query = (
+            sa.select(duplicate_members)
+            .where(duplicate_members.c.cluster_id.in_(sa.bindparam("ids", expanding=True)))
+            .order_by(duplicate_members.c.system, duplicate_members.c.obj,
+                      duplicate_members.c.record_key)
+        )
+        out: dict[str, list[ClusterMember]] = {}
+        for part in chunked(ids):
+            for r in conn.execute(query, {"ids": list(part)}):
+                out.setdefault(r.cluster_id, []).append(
+                    ClusterMember(r.system, r.obj, r.record_key)
+                )
+        return out
+
+    def _pairs(self, conn: sa.Connection, ids: list[str]) -> dict[str, list[CandidatePair]]:
+        query = (
+            sa.select(duplicate_pairs)
+            .where(duplicate_pairs.c.cluster_id.in_(sa.bindparam("ids", expanding=True)))
+            .order_by(duplicate_pairs.c.a, duplicate_pairs.c.b)
+        )
+        out: dict[str, list[CandidatePair]] = {}
+        for part in chunked(ids):
+            for r in conn.execute(query, {"ids": list(part)}):
+                out.setdefault(r.cluster_id, []).append(
+                    CandidatePair(r.a, r.b, r.score, list(r.reasons))
+                )
+        return out
+
+    def clusters(
+        self, *, sync: str | None = None, status: str | None = None
+    ) -> list[DuplicateCluster]:
+        query = sa.select(duplicate_clusters).order_by(duplicate_clusters.c.cluster_id)
+        if sync is not None:
+            query = query.where(duplicate_clusters.c.sync == sync)
+        if status is not None:
+            query = query.where(duplicate_clusters.c.status == status)
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+            ids = [r.cluster_id for r in rows]
+            members = self._members(conn, ids)
+            pairs = self._pairs(conn, ids)
+        return [
+            DuplicateCluster(
+                r.cluster_id, r.sync, r.entity_type, members.get(r.cluster_id, []),
+                pairs.get(r.cluster_id, []), r.partition, r.status,
+            )
+            for r in rows
+        ]
+
+    def decide(
+        self,
+        cluster_id: str,
+        *,
+        keep: str | None = None,
+        separate: bool = False,
+        decided_by: str,
+    ) -> Decision:
+        """Record a steward's ruling: merge the cluster into member `keep`, or keep apart."""
+        if (keep is None) == (not separate):
+            raise InvalidDecision(
+                f"cluster {cluster_id}: give exactly one of keep=<record key> or separate=True"
+            )
+        if not decided_by or not decided_by.strip():
+            raise InvalidDecision(f"cluster {cluster_id}: decided_by must name who decided")
+        decided_at: datetime = now_utc()
+        with self._write() as conn:
+            if cluster_id not in self._cluster_rows(conn, [cluster_id]):
+                raise UnknownCluster(f"no duplicate cluster {cluster_id!r}")
+            keys = {m.record_key for m in self._members(conn, [cluster_id]).get(cluster_id, [])}
+            if keep is not None and keep not in keys:
+                raise InvalidDecision(
+                    f"cluster {cluster_id}: {keep!r} is not a member ({', '.join(sorted(keys))})"
+                )
+            conn.execute(
+                sa.update(duplicate_decisions)
+                .where(duplicate_decisions.c.cluster_id == cluster_id)
+                .values(active=False)
+            )
+            decision = Decision(
+                cluster_id, "separate" if separate else "keep", keep, decided_by, decided_at
+            )
+            conn.execute(sa.insert(duplicate_decisions).values(
+                cluster_id=cluster_id, decision=decision.decision, keep_record_key=keep,
+                decided_by=decided_by, decided_at=decided_at, active=True,
+            ))
+            conn.execute(
+                sa.update(duplicate_clusters)
+                .where(duplicate_clusters.c.cluster_id == cluster_id)
+                .values(status="resolved", updated_at=decided_at)
+            )
+        return decision
+
+    def decisions(self, sync: str | None = None) -> dict[str, Decision]:
+        """cluster_id -> the decision in force (a reopened cluster has none)."""
+        query = (
+            sa.select(duplicate_decisions)
+            .join(duplicate_clusters,
+                  duplicate_clusters.c.cluster_id == duplicate_decisions.c.cluster_id)
+            .where(duplicate_decisions.c.active.is_(True))
+            .order_by(duplicate_decisions.c.cluster_id)
+        )
+        if sync is not None:
+            query = query.where(duplicate_clusters.c.sync == sync)
+        with self._read() as conn:
+            return {r.cluster_id: _decision(r) for r in conn.execute(query)}
+
+    def clusters_of(self, system: str, obj: str, record_keys: Iterable[str]) -> dict[str, str]:
+        """record_key -> cluster id it belongs to (for the records of one system object)."""
+        keys = unique(record_keys)
+        query = sa.select(duplicate_members.c.record_key, duplicate_members.c.cluster_id).where(
+            duplicate_members.c.system == system, duplicate_members.c.obj == obj,
+            duplicate_members.c.record_key.in_(sa.bindparam("keys", expanding=True)),
+        )
+        out: dict[str, str] = {}
+        with self._read() as conn:
+            for part in chunked(keys):
+                out.update(conn.execute(query, {"keys": list(part)}).all())
+        return out

@@ -1,0 +1,1 @@
+"""Alembic scripts of the ledger (a package so that wheels ship them)."""

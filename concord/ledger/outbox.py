@@ -1,0 +1,154 @@
+"""The outbox: every intended write with its idempotency key and where it got to.
+
+pending -> sent -> confirmed is the happy path. `uncertain` means the call may have
+been applied (timeout, reset after sending): read the target back before any retry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from concord.ledger.base import LedgerBase, chunked, now_utc, unique
+from concord.ledger.errors import LedgerError
+from concord.ledger.rows import OUTBOX_STATES, OutboxEntry
+from concord.ledger.schema import outbox
+
+_FIELDS = (
+    "idempotency_key", "sync", "system", "obj", "record_key", "operation", "payload_hash",
+    "state", "attempts", "target_id", "error", "run_id", "created_at", "updated_at",
+)
+_ATTEMPT_ENDS = ("confirmed", "failed", "uncertain")
+
+
+def _entry(row: Any) -> OutboxEntry:
+    return OutboxEntry(**{f: getattr(row, f) for f in _FIELDS})
+
+
+def _check_state(state: str) -> None:
+    if state not in OUTBOX_STATES:
+        raise ValueError(f"outbox state {state!r} is not one of {', '.join(OUTBOX_STATES)}")
+
+
+class OutboxStore(LedgerBase):
+    def enqueue(self, entries: Iterable[OutboxEntry]) -> dict[str, OutboxEntry]:
+        """Insert new keys, keep existing ones; return what is stored for every key.
+
+        A retry of a run therefore sees the earlier attempt's state ('sent', 'uncertain',
+        'confirmed') instead of a fresh 'pending', and must not write blindly.
+        """
+        first: dict[str, OutboxEntry] = {}
+        for e in entries:
+            _check_state(e.state)
+            first.setdefault(e.idempotency_key, e)
+        if not first:
+            return {}
+        now = now_utc()
+        rows = [
+            {
+                **{f: getattr(e, f) for f in _FIELDS},
+                "created_at": e.created_at or now, "updated_at": now,
+            }
+            for e in first.values()
+        ]
+        stmt = self._insert(outbox).on_conflict_do_nothing(index_elements=["idempotency_key"])
+        with self._write() as conn:
+            conn.execute(stmt, rows)
+            return self._entries(conn, list(first))
+
+    def get_outbox(self, keys: Iterable[str]) -> dict[str, OutboxEntry]:
+        with self._read() as conn:
+            return self._entries(conn, unique(keys))
+
+    def _entries(self, conn: sa.Connection, keys: list[str]) -> dict[str, OutboxEntry]:
+        query = sa.select(outbox).where(
+            outbox.c.idempotency_key.in_(sa.bindparam("keys", expanding=True))
+        )
+        found: dict[str, OutboxEntry] = {}
+        for part in chunked(keys):
+            for row in conn.execute(query, {"keys": list(part)}):
+                found[row.idempotency_key] = _entry(row)
+        return {k: found[k] for k in keys if k in found}
+
+    def mark(
+        self,
+        keys: Iterable[str],
+        state: str,
+        *,
+        target_ids: Mapping[str, str] | None = None,
+        errors: Mapping[str, str] | None = None,
+    ) -> None:
+        """Move entries to `state`. `attempts` counts calls that went out: it grows on
+        every mark to 'sent', and on a mark straight from 'pending' to an outcome.
+        A target id or error not given for a key leaves the stored one; moving to
+        pending, sent or confirmed clears the error."""
+        _check_state(state)
+        keys = unique(keys)
+        if not keys:
+            return
+        target_ids = target_ids or {}
+        errors = errors or {}
+        if state == "sent":
+            bump: Any = sa.literal(1)
+        elif state in _ATTEMPT_ENDS:
+            bump = sa.case((outbox.c.state == "pending", 1), else_=0)
+        else:
+            bump = sa.literal(0)
+        clears_error = state in ("pending", "sent", "confirmed")
+        stmt = (
+            sa.update(outbox)
+            .where(outbox.c.idempotency_key == sa.bindparam("b_key"))
+            .values(
+                state=state,
+                attempts=outbox.c.attempts + bump,
+                target_id=sa.func.coalesce(
+                    sa.bindparam("b_target_id", type_=sa.String()), outbox.c.target_id
+                ),
+                error=sa.case(
+                    (sa.bindparam("b_keep_error", type_=sa.Integer()) == 1, outbox.c.error),
+                    else_=sa.bindparam("b_error", type_=sa.Text()),
+                ),
+                updated_at=sa.bindparam("b_now", type_=outbox.c.updated_at.type),
+            )
+        )
+        now = now_utc()
+        params = [
+            {
+                "b_key": k,
+                "b_target_id": target_ids.get(k),
+                "b_keep_error": int(k not in errors and not clears_error),
+                "b_error": errors.get(k),
+                "b_now": now,
+            }
+            for k in keys
+        ]
+        with self._write() as conn:
+            stored = self._entries(conn, keys)
+            missing = [k for k in keys if k not in stored]
+            if missing:
+                raise LedgerError(
+                    f"outbox has no entry for {len(missing)} key(s), e.g. {missing[0]}"
+                )
+            conn.execute(stmt, params)
+
+    def outbox(
+        self,
+        *,
+        sync: str | None = None,
+        system: str | None = None,
+        states: Iterable[str] | None = None,
+    ) -> list[OutboxEntry]:
+        query = sa.select(outbox).order_by(outbox.c.created_at, outbox.c.idempotency_key)
+        if sync is not None:
+            query = query.where(outbox.c.sync == sync)
+        if system is not None:
+            query = query.where(outbox.c.system == system)
+        if states is not None:
+            wanted = list(states)
+            for s in wanted:
+                _check_state(s)
+            query = query.where(outbox.c.state.in_(wanted))
+        with self._read() as conn:
+            return [_entry(r) for r in conn.execute(query)]
