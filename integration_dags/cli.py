@@ -32,17 +32,21 @@ def main(argv: list[str] | None = None) -> int:
     p_sync.add_argument("--scale", type=int, default=local.DEFAULT_SCALE,
                         help="companies in a newly generated sandbox platform")
     p_sync.add_argument("--seed", type=int, default=local.DEFAULT_SEED)
+    p_sync.add_argument("--full", action="store_true",
+                        help="run every partition again (default after the initial load: "
+                             "yesterday and today, as the hourly schedule does)")
     sub.add_parser("sandbox", help="start a sandbox: concord sandbox NAME --help")
     sub.add_parser("ui", help="dagster dev on the embedded default, sandboxes running")
     args = parser.parse_args(argv)
     if args.command == "sync":
-        return run_syncs(args.syncs, as_json=args.json, scale=args.scale, seed=args.seed)
+        return run_syncs(args.syncs, as_json=args.json, scale=args.scale, seed=args.seed,
+                         full=args.full)
     if args.command == "ui":
         return run_ui()
     return 2
 
 
-def run_syncs(names: list[str], *, as_json: bool, scale: int, seed: int) -> int:
+def run_syncs(names: list[str], *, as_json: bool, scale: int, seed: int, full: bool = False) -> int:
     local.set_local_defaults()
     local.ensure_platform(scale=scale, seed=seed)
     with local.sandboxes():
@@ -57,7 +61,7 @@ def run_syncs(names: list[str], *, as_json: bool, scale: int, seed: int) -> int:
         summary: dict[str, Any] = {}
         ok = True
         for name in names or list(SYNCS):
-            success, counts = run_sync(name)
+            success, counts = run_sync(name, full=full)
             ok &= success
             summary[name] = counts
     if as_json:

@@ -1,8 +1,9 @@
 """Schedules shared by the syncs."""
 
-from __future__ import annotations
+from datetime import datetime
 
 import dagster as dg
+from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
@@ -13,14 +14,19 @@ def range_tags(start: str, end: str) -> dict[str, str]:
     return {RANGE_START: start, RANGE_END: end}
 
 
-def hourly_range_schedule(
-    job: dg.UnresolvedAssetJobDefinition, partitions: dg.DailyPartitionsDefinition, *, minute: int
-) -> dg.ScheduleDefinition:
-    """Every hour, one run over yesterday and today.
+def incremental_range(
+    partitions: dg.TimeWindowPartitionsDefinition, current_time: datetime | None = None
+) -> tuple[str, str]:
+    """Yesterday and today: re-reading yesterday catches rows committed after the last run
+    before midnight, at no write cost because unchanged records are skipped by hash."""
+    keys = partitions.get_partition_keys(current_time=current_time)
+    return (keys[-2], keys[-1]) if len(keys) > 1 else (keys[-1], keys[-1])
 
-    Re-reading yesterday catches rows committed after the last run before midnight;
-    it costs nothing in writes because unchanged records are skipped by their hash.
-    """
+
+def hourly_range_schedule(
+    job: UnresolvedAssetJobDefinition, partitions: dg.DailyPartitionsDefinition, *, minute: int
+) -> dg.ScheduleDefinition:
+    """Every hour, one run over the incremental range (yesterday and today)."""
 
     @dg.schedule(
         name=f"{job.name}_hourly",
@@ -30,8 +36,7 @@ def hourly_range_schedule(
         default_status=dg.DefaultScheduleStatus.RUNNING,
     )
     def _hourly(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-        keys = partitions.get_partition_keys(current_time=context.scheduled_execution_time)
-        start, end = (keys[-2], keys[-1]) if len(keys) > 1 else (keys[-1], keys[-1])
+        start, end = incremental_range(partitions, context.scheduled_execution_time)
         return dg.RunRequest(tags=range_tags(start, end))
 
     return _hourly

@@ -13,10 +13,15 @@ CALLS = ("read", "write", "bulk_jobs")
 
 
 def _metadata_of(events: Iterable[dg.DagsterEvent]) -> Iterable[tuple[list[str], dict[str, Any]]]:
+    """Each asset's metadata once: a range run repeats it on every partition's materialization."""
+    seen: set[tuple[str, ...]] = set()
     for ev in events:
         if ev.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
             mat = ev.event_specific_data.materialization  # type: ignore[union-attr]
-            yield mat.asset_key.path, {k: v.value for k, v in mat.metadata.items()}
+            key = tuple(mat.asset_key.path)
+            if key not in seen:
+                seen.add(key)
+                yield mat.asset_key.path, {k: v.value for k, v in mat.metadata.items()}
 
 
 def empty_summary() -> dict[str, Any]:

@@ -1,8 +1,6 @@
 """Apply step: batched, idempotent upserts through the outbox, results into the ledger."""
 
-from __future__ import annotations
-
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import dagster as dg
 
@@ -82,8 +80,18 @@ def _send(scope: StepScope, led: Ledger, client, writes: list[PlannedWrite],
     )
     led.mark(keys.values(), "sent")
     done: set[str] = set()
+    creates = [w for w in writes if w.target_id is None]
+    updates = [w for w in writes if w.target_id is not None]
+    golden_of_target = {w.target_id: w.golden_id for w in updates}
     try:
-        for batch in client.upsert(target.object, target.external_id, [w.payload for w in writes]):
+        # New records: upsert on our external id, so a retry after a lost response finds
+        # the record it created. Known records (also ones adopted by key, which do not
+        # carry our external id yet): update by Id, which is idempotent too.
+        for batch in client.upsert(target.object, target.external_id, [w.payload for w in creates]):
+            _record_batch(scope, led, batch, by_golden, keys, result, run_id, partition)
+            done.update(r.key for r in batch)
+        for batch in client.update(target.object, [{**w.payload, "Id": w.target_id} for w in updates]):
+            batch = [replace(r, key=golden_of_target.get(r.key, r.key)) for r in batch]
             _record_batch(scope, led, batch, by_golden, keys, result, run_id, partition)
             done.update(r.key for r in batch)
     finally:
@@ -109,7 +117,8 @@ def _record_batch(scope: StepScope, led: Ledger, batch: list[WriteResult],
                           "written") for r in ok if r.record_id)
         for r in ok:
             result.written[r.key] = r.record_id or ""
-            if r.created:
+            created = r.created if r.created is not None else by_golden[r.key].action == "create"
+            if created:
                 result.created += 1
             else:
                 result.updated += 1

@@ -1,7 +1,5 @@
 """What every step factory shares: asset naming, partitions, policies, metadata shapes."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any

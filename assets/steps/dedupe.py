@@ -1,7 +1,5 @@
 """Dedupe step: clusters to the review queue; a blocking check holds apply until resolved."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from assets.steps.common import StepScope, partition_label, table_metadata

@@ -1,7 +1,5 @@
 """Extract steps: the source rows of a partition window, and the target's recent changes."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
@@ -13,10 +11,10 @@ from resources.ledger import LedgerResource
 from resources.platform import PlatformDatabase
 from resources.salesforce.resource import SalesforceResource
 
-# Re-read this much before the cursor (records committed late), and stop this far before
-# now (records still being committed): the ledger's cursor rules from DESIGN.md.
+# Read up to now, but advance the cursor only to a little before now and re-read an
+# overlap next time: a row stamped earlier but committed late is still seen (DESIGN.md).
 CURSOR_OVERLAP = timedelta(minutes=5)
-UPPER_BOUND_LAG = timedelta(seconds=30)
+CURSOR_LAG = timedelta(seconds=30)
 
 
 def build_source_extract(scope: StepScope) -> dg.AssetsDefinition:
@@ -58,13 +56,13 @@ def build_target_extract(scope: StepScope) -> dg.AssetsDefinition:
         led = ledger.open()
         client = salesforce.get_client()
         cursor = led.get_cursor(scope.sync, target.system, target.object)
-        until = datetime.now(UTC) - UPPER_BOUND_LAG
+        now = datetime.now(UTC)
         since = cursor - CURSOR_OVERLAP if cursor else None
         fields = ["Id", target.external_id, "SystemModstamp", *scope.obj.match_on]
         keys: dict[str, dict[str, str | None]] = {}
         links = []
         seen = 0
-        for row in client.changed_since(target.object, fields, since=since, until=until,
+        for row in client.changed_since(target.object, fields, since=since, until=now,
                                         include_deleted=False):
             seen += 1
             keys[row["Id"]] = {f: (str(row[f]) if row.get(f) else None) for f in scope.obj.match_on}
@@ -76,7 +74,7 @@ def build_target_extract(scope: StepScope) -> dg.AssetsDefinition:
             led.put_match_keys(target.system, target.object, keys)
         if links:
             led.link(links)
-        led.set_cursor(scope.sync, target.system, target.object, until)
+        led.set_cursor(scope.sync, target.system, target.object, now - CURSOR_LAG)
         context.add_output_metadata({"seen": seen, "relinked": len(links),
                                      **api_call_metadata(client.calls.as_dict())})
         return seen

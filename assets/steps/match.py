@@ -1,7 +1,5 @@
 """Match step: golden ids from the xref, the target's keys, or new; links kept in the ledger."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from assets.steps.common import StepScope

@@ -1,7 +1,5 @@
 """Plan step: what apply would write, visible in the UI before anything is written."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from assets.steps.common import StepScope, api_call_metadata, table_metadata

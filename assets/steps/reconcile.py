@@ -1,7 +1,5 @@
 """Reconcile step: the counts add up, and the target holds what we wrote."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from assets.steps.apply import ApplyResult

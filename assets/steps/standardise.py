@@ -1,7 +1,5 @@
 """Standardise step: canonical values, or quarantine with the rule that was broken."""
 
-from __future__ import annotations
-
 from collections import Counter
 
 import dagster as dg

@@ -64,9 +64,10 @@ def sync_env(tmp_path: Path, platform_template: Path, e2e_salesforce: SandboxInf
 
 
 @pytest.fixture
-def instance(sync_env: Path) -> Iterator[dg.DagsterInstance]:
-    with dg.instance_for_test(temp_dir=str(sync_env / "dagster_home")) as inst:
-        yield inst
+def instance(sync_env: Path) -> dg.DagsterInstance:
+    """In-memory: a 100-partition range run writes ~1,000 events, slow on an fsyncing SQLite.
+    The on-disk instance is exercised by tests/test_cli_sync.py."""
+    return dg.DagsterInstance.ephemeral()
 
 
 @pytest.fixture

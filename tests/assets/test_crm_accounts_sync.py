@@ -18,9 +18,10 @@ def _empty_org(sf: Salesforce) -> None:
 
 
 def run(instance: dg.DagsterInstance) -> tuple[bool, dict]:
+    """Every partition, as the initial load does (a repeat is a full re-run, not incremental)."""
     from integration_dags.run import run_sync
 
-    return run_sync("crm_accounts", instance=instance)
+    return run_sync("crm_accounts", instance=instance, full=True)
 
 
 def accounts(sf: Salesforce) -> list[dict]:
