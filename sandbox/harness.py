@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import requests
+
 
 @dataclass(frozen=True)
 class SandboxInfo:
@@ -89,3 +91,52 @@ def running_sandbox(name: str, state_dir: str | os.PathLike[str], **kw: Any) -> 
         yield sandbox.info
     finally:
         sandbox.stop()
+
+
+def loopback_session(info: SandboxInfo) -> requests.Session:
+    """A requests session that trusts the sandbox's CA.
+
+    `trust_env` is off: REQUESTS_CA_BUNDLE (set on these machines) would otherwise replace
+    `verify` on every call that passes none (shared/api-notes, the CA pitfall).
+    """
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = info.ca_bundle
+    return session
+
+
+class SandboxControl:
+    """A sandbox's control plane (`/__sandbox/…`: never counted, never faulted)."""
+
+    def __init__(self, info: SandboxInfo) -> None:
+        self.base = f"{info.base_url.rstrip('/')}/__sandbox"
+        self.session = loopback_session(info)
+
+    def _send(self, method: str, name: str, body: Any = None) -> Any:
+        response = self.session.request(method, f"{self.base}/{name}", json=body, timeout=30)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def get(self, name: str) -> Any:
+        return self._send("GET", name)
+
+    def post(self, name: str, body: Any = None) -> Any:
+        return self._send("POST", name, body)
+
+    def fault(self, **rule: Any) -> None:
+        self._send("POST", "faults", rule)
+
+    def clear_faults(self) -> None:
+        self._send("DELETE", "faults")
+
+    def calls(self) -> dict[str, Any]:
+        return self._send("GET", "calls")
+
+    def reset_calls(self) -> None:
+        self._send("POST", "calls/reset")
+
+    def expire_tokens(self) -> None:
+        self._send("POST", "tokens/expire")
+
+    def limits(self, **body: Any) -> dict[str, Any]:
+        return self._send("POST", "limits", body) if body else self._send("GET", "limits")

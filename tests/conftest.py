@@ -9,6 +9,8 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
+from sandbox.harness import RunningSandbox, launch_sandbox
+
 PG_URL_ENV = "CONCORD_TEST_PG_URL"
 DEFAULT_PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 
@@ -59,3 +61,13 @@ def pg_server() -> Iterator[PgServer]:
     server = PgServer(engine)
     yield server
     server.drop_all()
+
+
+@pytest.fixture(scope="session")
+def salesforce_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+    """One sandbox Salesforce for the session; tests keep apart by their own tags."""
+    sandbox = launch_sandbox("salesforce", tmp_path_factory.mktemp("salesforce-sandbox"))
+    try:
+        yield sandbox
+    finally:
+        sandbox.stop()

@@ -9,19 +9,18 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-import requests
 from simple_salesforce import Salesforce
 
-from sandbox.harness import SandboxInfo, launch_sandbox
+from sandbox.harness import RunningSandbox, SandboxInfo, loopback_session
 
 PLATFORM_SCALE = 300
 PLATFORM_SEED = 7
 
 
 @pytest.fixture(scope="session")
-def e2e_salesforce(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxInfo]:
-    running = launch_sandbox("salesforce", tmp_path_factory.mktemp("sf-e2e"))
-    info = running.info
+def e2e_salesforce(salesforce_sandbox: RunningSandbox) -> Iterator[SandboxInfo]:
+    """The session sandbox, named in the environment as a deployment names a real org."""
+    info = salesforce_sandbox.info
     env = {
         "SALESFORCE_INSTANCE_URL": info.base_url,
         "SALESFORCE_TOKEN_URL": info.token_url,
@@ -34,7 +33,6 @@ def e2e_salesforce(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox
     try:
         yield info
     finally:
-        running.stop()
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
@@ -73,12 +71,12 @@ def instance(sync_env: Path) -> dg.DagsterInstance:
 @pytest.fixture
 def sf(e2e_salesforce: SandboxInfo) -> Salesforce:
     """simple-salesforce itself, for looking at what the sync left in the org."""
-    session = requests.Session()
-    session.trust_env = False
-    session.verify = e2e_salesforce.ca_bundle
-    return Salesforce(instance_url=e2e_salesforce.base_url,
-                      session_id=e2e_salesforce.credentials["access_token"],
-                      session=session, version="60.0")
+    token = loopback_session(e2e_salesforce).post(e2e_salesforce.token_url, data={
+        "grant_type": "client_credentials",
+        "client_id": e2e_salesforce.credentials["client_id"],
+        "client_secret": e2e_salesforce.credentials["client_secret"]}).json()["access_token"]
+    return Salesforce(instance_url=e2e_salesforce.base_url, session_id=token,
+                      session=loopback_session(e2e_salesforce), version="60.0")
 
 
 def wipe_accounts(sf: Salesforce) -> None:

@@ -1,4 +1,4 @@
-"""One sandbox Salesforce per test session, driven by the real simple-salesforce client.
+"""The session's sandbox Salesforce (tests/conftest.py), driven by the real simple-salesforce client.
 
 REQUESTS_CA_BUNDLE is set (as on this machine and in CI) to the system store, which does
 not hold the sandbox's CA: any session that lets the environment override `verify` fails.
@@ -8,61 +8,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from resources.salesforce import SalesforceClient
-from sandbox.harness import SandboxInfo, launch_sandbox
+from sandbox.harness import RunningSandbox, SandboxControl, SandboxInfo
 
 SYSTEM_CA = "/etc/ssl/certs/ca-certificates.crt"
 
 
-class SandboxControl:
-    """The sandbox's `/__sandbox` control plane (never counted, never faulted)."""
-
-    def __init__(self, info: SandboxInfo) -> None:
-        self.base = info.base_url.rstrip("/") + "/__sandbox"
-        self.http = requests.Session()
-        self.http.trust_env = False
-        self.http.verify = info.ca_bundle
-
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
-        response = self.http.request(method, self.base + path, json=body, timeout=30)
-        response.raise_for_status()
-        return response.json() if response.content else None
-
-    def fault(self, **rule: Any) -> None:
-        self._call("POST", "/faults", rule)
-
-    def clear_faults(self) -> None:
-        self._call("DELETE", "/faults")
-
-    def calls(self) -> dict[str, Any]:
-        return self._call("GET", "/calls")
-
-    def reset_calls(self) -> None:
-        self._call("POST", "/calls/reset")
-
-    def expire_tokens(self) -> None:
-        self._call("POST", "/tokens/expire")
-
-    def limits(self, **body: Any) -> dict[str, Any]:
-        if body:
-            return self._call("POST", "/limits", body)
-        return self._call("GET", "/limits")
-
-
 @pytest.fixture(scope="session")
-def sf_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxInfo]:
-    state: Path = tmp_path_factory.mktemp("salesforce-sandbox")
-    sandbox = launch_sandbox("salesforce", state)
-    try:
-        yield sandbox.info
-    finally:
-        sandbox.stop()
+def sf_sandbox(salesforce_sandbox: RunningSandbox) -> SandboxInfo:
+    return salesforce_sandbox.info
 
 
 @pytest.fixture(scope="session")

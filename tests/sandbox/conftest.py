@@ -1,32 +1,29 @@
-"""One sandbox Salesforce per test session, and real simple-salesforce clients for it."""
+"""Real simple-salesforce clients for the session's sandbox Salesforce (tests/conftest.py)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
 from simple_salesforce import Salesforce
 
-from sandbox.harness import RunningSandbox, SandboxInfo, launch_sandbox
+from sandbox.harness import (
+    RunningSandbox,
+    SandboxControl,
+    SandboxInfo,
+    launch_sandbox,
+    loopback_session,
+)
 
 API_VERSION = "60.0"
 
 
-def sandbox_session(info: SandboxInfo) -> requests.Session:
-    """A session that trusts the sandbox CA even with REQUESTS_CA_BUNDLE set in the env."""
-    session = requests.Session()
-    session.trust_env = False
-    session.verify = info.ca_bundle
-    return session
-
-
 def fetch_token(info: SandboxInfo) -> str:
     creds = info.credentials
-    response = sandbox_session(info).post(info.token_url, data={
+    response = loopback_session(info).post(info.token_url, data={
         "grant_type": "client_credentials", "client_id": creds["client_id"],
         "client_secret": creds["client_secret"]})
     response.raise_for_status()
@@ -35,37 +32,7 @@ def fetch_token(info: SandboxInfo) -> str:
 
 def salesforce_client(info: SandboxInfo, token: str | None = None) -> Salesforce:
     return Salesforce(instance_url=info.base_url, session_id=token or fetch_token(info),
-                      session=sandbox_session(info), version=API_VERSION)
-
-
-class Control:
-    """The sandbox control plane (`/__sandbox/…`)."""
-
-    def __init__(self, info: SandboxInfo) -> None:
-        self.base = f"{info.base_url}/__sandbox"
-        self.session = sandbox_session(info)
-
-    def get(self, name: str) -> Any:
-        response = self.session.get(f"{self.base}/{name}")
-        response.raise_for_status()
-        return response.json()
-
-    def post(self, name: str, body: Any = None) -> Any:
-        response = self.session.post(f"{self.base}/{name}", json=body)
-        response.raise_for_status()
-        return response.json()
-
-    def clear_faults(self) -> None:
-        self.session.delete(f"{self.base}/faults").raise_for_status()
-
-
-@pytest.fixture(scope="session")
-def salesforce_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
-    sandbox = launch_sandbox("salesforce", tmp_path_factory.mktemp("salesforce-sandbox"))
-    try:
-        yield sandbox
-    finally:
-        sandbox.stop()
+                      session=loopback_session(info), version=API_VERSION)
 
 
 @pytest.fixture(scope="session")
@@ -80,8 +47,8 @@ def sf(sf_info: SandboxInfo) -> Salesforce:
 
 
 @pytest.fixture
-def control(sf_info: SandboxInfo) -> Iterator[Control]:
-    plane = Control(sf_info)
+def control(sf_info: SandboxInfo) -> Iterator[SandboxControl]:
+    plane = SandboxControl(sf_info)
     yield plane
     plane.clear_faults()
 
@@ -97,12 +64,12 @@ def make_sf(sf_info: SandboxInfo) -> Callable[..., Salesforce]:
 @pytest.fixture(scope="session")
 def http() -> Callable[[SandboxInfo], requests.Session]:
     """`http(info)`: a requests session that trusts that sandbox's CA."""
-    return sandbox_session
+    return loopback_session
 
 
 @pytest.fixture(scope="session")
-def control_for() -> Callable[[SandboxInfo], Control]:
-    return Control
+def control_for() -> Callable[[SandboxInfo], SandboxControl]:
+    return SandboxControl
 
 
 @pytest.fixture

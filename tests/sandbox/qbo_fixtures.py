@@ -10,36 +10,15 @@ from typing import Any
 import pytest
 import requests
 
-from sandbox.harness import RunningSandbox, SandboxInfo, launch_sandbox
+from sandbox.harness import (
+    RunningSandbox,
+    SandboxControl,
+    SandboxInfo,
+    launch_sandbox,
+    loopback_session,
+)
 
 MINOR_VERSION = "75"
-
-
-def sandbox_session(info: SandboxInfo) -> requests.Session:
-    """Trusts the sandbox CA even with REQUESTS_CA_BUNDLE set in the environment."""
-    session = requests.Session()
-    session.trust_env = False
-    session.verify = info.ca_bundle
-    return session
-
-
-class Control:
-    def __init__(self, info: SandboxInfo) -> None:
-        self.base = f"{info.base_url}/__sandbox"
-        self.session = sandbox_session(info)
-
-    def get(self, name: str) -> Any:
-        response = self.session.get(f"{self.base}/{name}")
-        response.raise_for_status()
-        return response.json()
-
-    def post(self, name: str, body: Any = None) -> Any:
-        response = self.session.post(f"{self.base}/{name}", json=body)
-        response.raise_for_status()
-        return response.json()
-
-    def clear_faults(self) -> None:
-        self.session.delete(f"{self.base}/faults").raise_for_status()
 
 
 class QboApi:
@@ -49,7 +28,7 @@ class QboApi:
         self.info = info
         self.realm_id = realm_id
         self.base = f"{info.base_url}/v3/company/{realm_id}"
-        self.session = sandbox_session(info)
+        self.session = loopback_session(info)
         self.session.headers.update({"Authorization": f"Bearer {access_token}",
                                      "Accept": "application/json"})
 
@@ -93,8 +72,8 @@ def qbo_info(qbo_sandbox: RunningSandbox) -> SandboxInfo:
 
 
 @pytest.fixture
-def qbo_control(qbo_info: SandboxInfo) -> Iterator[Control]:
-    plane = Control(qbo_info)
+def qbo_control(qbo_info: SandboxInfo) -> Iterator[SandboxControl]:
+    plane = SandboxControl(qbo_info)
     yield plane
     plane.clear_faults()
 
@@ -102,19 +81,19 @@ def qbo_control(qbo_info: SandboxInfo) -> Iterator[Control]:
 @pytest.fixture
 def qbo(qbo_info: SandboxInfo) -> QboApi:
     """A fresh grant for the default company per test (a test may expire tokens)."""
-    grant = Control(qbo_info).post("connect", {"realm_id": qbo_info.credentials["realm_id"]})
+    grant = SandboxControl(qbo_info).post("connect", {"realm_id": qbo_info.credentials["realm_id"]})
     return QboApi(qbo_info, grant["realm_id"], grant["access_token"])
 
 
 @pytest.fixture(scope="session")
 def qbo_us_realm(qbo_info: SandboxInfo) -> str:
     """A US company (TAX/NON line codes, USD, no multi-currency) on the same server."""
-    return str(Control(qbo_info).post("realms", {"country": "US"})["realm_id"])
+    return str(SandboxControl(qbo_info).post("realms", {"country": "US"})["realm_id"])
 
 
 @pytest.fixture
 def qbo_us(qbo_info: SandboxInfo, qbo_us_realm: str) -> QboApi:
-    grant = Control(qbo_info).post("connect", {"realm_id": qbo_us_realm})
+    grant = SandboxControl(qbo_info).post("connect", {"realm_id": qbo_us_realm})
     return QboApi(qbo_info, qbo_us_realm, grant["access_token"])
 
 

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 import requests
 
+from sandbox.harness import SandboxControl as Control
 from tests.sandbox.qbo_fixtures import *  # noqa: F403 - the sandbox fixtures
-from tests.sandbox.qbo_fixtures import Control, QboApi
+from tests.sandbox.qbo_fixtures import QboApi
 
 
 def _invoice(customer_id: str, amount: str = "100.00", code: str = "2") -> dict[str, Any]:

@@ -13,9 +13,11 @@ from intuitlib.client import AuthClient
 from intuitlib.enums import Scopes
 from intuitlib.exceptions import AuthClientError
 
+from sandbox.harness import SandboxControl as Control
 from sandbox.harness import SandboxInfo
+from sandbox.harness import loopback_session as sandbox_session
 from tests.sandbox.qbo_fixtures import *  # noqa: F403 - the sandbox fixtures
-from tests.sandbox.qbo_fixtures import Control, QboApi, sandbox_session
+from tests.sandbox.qbo_fixtures import QboApi
 
 
 @pytest.fixture
