@@ -131,7 +131,7 @@ class SalesforceClient:
         wanted = list(dict.fromkeys(["Id", *fields, "SystemModstamp"]))
         if include_deleted and "IsDeleted" not in wanted:
             wanted.append("IsDeleted")
-        where = [f"SystemModstamp <= {soql.datetime_literal(until)}"]
+        where = [f"SystemModstamp <= {soql.datetime_literal(until, round_up=True)}"]
         if since is not None:
             where.insert(0, f"SystemModstamp > {soql.datetime_literal(since)}")
         text = (f"SELECT {soql.field_list(wanted)} FROM {soql.name(sobject)} "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$")
 _ESCAPES = {
@@ -32,15 +32,19 @@ def string_literal(value: str) -> str:
     return "'" + "".join(_ESCAPES.get(ch, ch) for ch in value) + "'"
 
 
-def datetime_literal(moment: datetime) -> str:
+def datetime_literal(moment: datetime, *, round_up: bool = False) -> str:
     """SOQL datetime literals are unquoted UTC, whole seconds.
 
-    Truncating both window bounds the same way keeps consecutive windows
-    (`> since`, `<= until`, next since = until) contiguous.
+    A window's upper bound is rounded up, so `<= until` still holds the records stamped in
+    until's last fraction of a second; the lower bound is truncated, so a next window
+    starting at this `until` re-reads at most that second and never skips one.
     """
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("SOQL datetimes must be timezone-aware")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = moment.astimezone(UTC)
+    if round_up and moment.microsecond:
+        moment = moment.replace(microsecond=0) + timedelta(seconds=1)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def in_lists(values: Iterable[str], max_chars: int = MAX_IN_LIST_CHARS) -> Iterator[str]:

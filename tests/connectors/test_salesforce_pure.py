@@ -95,3 +95,15 @@ def test_money_goes_out_with_exactly_its_digits():
     assert csv_value(Decimal("0.10")) == "0.10"
     assert csv_value(None) == "#N/A" and csv_value(True) == "true"
     assert json_value(datetime(2024, 1, 1, tzinfo=UTC)) == "2024-01-01T00:00:00.000Z"
+
+
+def test_window_upper_bound_rounds_up_so_the_last_second_is_read() -> None:
+    from datetime import UTC, datetime
+
+    from resources.salesforce import soql
+
+    t = datetime(2026, 11, 23, 12, 0, 5, 250_000, tzinfo=UTC)
+    assert soql.datetime_literal(t) == "2026-11-23T12:00:05Z"
+    assert soql.datetime_literal(t, round_up=True) == "2026-11-23T12:00:06Z"
+    whole = t.replace(microsecond=0)
+    assert soql.datetime_literal(whole, round_up=True) == "2026-11-23T12:00:05Z"
