@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 from typing import Any
@@ -17,8 +18,13 @@ from typing import Any
 from integration_dags import local
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds the `with` blocks that stop the sandboxes
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if argv and argv[0] == "sandbox":
         from sandbox.cli import main as sandbox_main
 
@@ -88,7 +94,10 @@ def run_ui() -> int:
     local.ensure_platform()
     with local.sandboxes():
         cmd = [sys.executable, "-m", "dagster", "dev", "-w", str(local.PROJECT_ROOT / "workspace.yaml")]
+        ui = subprocess.Popen(cmd, env=os.environ.copy(), cwd=local.PROJECT_ROOT)
         try:
-            return subprocess.call(cmd, env=os.environ.copy(), cwd=local.PROJECT_ROOT)
-        except KeyboardInterrupt:
+            return ui.wait()
+        except (KeyboardInterrupt, SystemExit):
+            ui.terminate()
+            ui.wait(timeout=30)
             return 0
