@@ -100,3 +100,26 @@ def test_definitions_load() -> None:
 
     dg.Definitions.validate_loadable(defs)
     assert defs.resolve_job_def("crm_accounts").partitions_def is not None
+
+
+def test_daily_limit_stops_cleanly_and_a_rerun_finishes_without_duplicates(
+    instance, sf, e2e_salesforce
+) -> None:
+    from sandbox.harness import SandboxControl
+
+    control = SandboxControl(e2e_salesforce)
+    reserve = 500  # SalesforceResource.request_reserve: calls kept back for people
+    # Left before the run: the target read, the user lookup and ONE write batch.
+    control.limits(max=100_000, used=100_000 - reserve - 3)
+    try:
+        ok, _ = run(instance)
+        assert not ok
+        written = accounts(sf)
+        assert len(written) == 200  # the first collection, then a clean stop
+    finally:
+        control.limits(max=10_000_000, used=0)
+    ok, finished = run(instance)
+    assert ok, finished
+    rows = accounts(sf)
+    assert len({r["Concord_Id__c"] for r in rows}) == len(rows)
+    assert finished["created"] + 200 == len(rows)  # nothing written twice
