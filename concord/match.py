@@ -14,6 +14,11 @@ from concord.identity import golden_id_for
 from concord.model import StandardRecord
 
 
+def match_value(value: object) -> str:
+    """Match keys compare case-insensitively: e-mails and ids are typed in any case."""
+    return str(value).strip().casefold()
+
+
 @dataclass(frozen=True)
 class MatchedRecord:
     record: StandardRecord
@@ -54,7 +59,7 @@ class MatchContext:
     golden_by_source: Mapping[str, str]          # source key -> golden id
     target_by_golden: Mapping[str, str]          # golden id -> target record id
     golden_by_target: Mapping[str, str]          # target record id -> golden id
-    targets_by_key: Mapping[tuple[str, str], Sequence[str]]  # (field, value) -> target ids
+    targets_by_key: Mapping[tuple[str, str], Sequence[str]]  # (field, match_value) -> target ids
 
 
 def match_records(
@@ -86,7 +91,7 @@ def _match_by_keys(
         value = rec.fields.get(fname)
         if value in (None, ""):
             continue
-        target_ids = sorted(ctx.targets_by_key.get((fname, str(value)), ()))
+        target_ids = sorted(ctx.targets_by_key.get((fname, match_value(value)), ()))
         if not target_ids:
             continue
         if len(target_ids) > 1:

@@ -1,5 +1,6 @@
 """What every step factory shares: asset naming, partitions, policies, metadata shapes."""
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -7,6 +8,10 @@ from typing import Any
 import dagster as dg
 
 from concord.spec.model import ObjectSpec, SyncSpec
+
+# A range backfill must be ONE run (one extract, one batched apply); Dagster still labels
+# backfill_policy beta and says so on every import of every step.
+warnings.filterwarnings("ignore", message=r"Parameter `backfill_policy`", category=dg.BetaWarning)
 
 STEP_RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
 

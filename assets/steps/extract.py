@@ -6,6 +6,7 @@ import dagster as dg
 
 from assets.steps.common import STEP_RETRY, StepScope, api_call_metadata
 from concord.ledger import XrefLink
+from concord.match import match_value
 from concord.model import SourceRecord
 from resources.ledger import LedgerResource
 from resources.platform import PlatformDatabase
@@ -65,7 +66,8 @@ def build_target_extract(scope: StepScope) -> dg.AssetsDefinition:
         for row in client.changed_since(target.object, fields, since=since, until=now,
                                         include_deleted=False):
             seen += 1
-            keys[row["Id"]] = {f: (str(row[f]) if row.get(f) else None) for f in scope.obj.match_on}
+            keys[row["Id"]] = {f: (match_value(row[f]) if row.get(f) else None)
+                               for f in scope.obj.match_on}
             golden = row.get(target.external_id)
             if golden:
                 links.append(XrefLink(scope.obj.entity, golden, target.system, target.object,

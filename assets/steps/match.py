@@ -6,7 +6,7 @@ from assets.steps.common import StepScope
 from concord.dedupe import DedupeOutcome
 from concord.identity import golden_id_for
 from concord.ledger import Ledger, XrefLink
-from concord.match import MatchContext, MatchResult, match_records
+from concord.match import MatchContext, MatchResult, match_records, match_value
 from resources.ledger import LedgerResource
 
 SOURCE_SYSTEM = "platform"
@@ -47,7 +47,7 @@ def load_match_context(led: Ledger, scope: StepScope, deduped: DedupeOutcome) ->
     golden_by_source = led.golden_ids(SOURCE_SYSTEM, scope.obj_name, keys)
     targets_by_key: dict[tuple[str, str], list[str]] = {}
     for fname in scope.obj.match_on:
-        values = {str(r.fields[fname]) for r in deduped.records if r.fields.get(fname)}
+        values = {match_value(r.fields[fname]) for r in deduped.records if r.fields.get(fname)}
         for value, ids in led.find_by_keys(target.system, target.object, fname, values).items():
             targets_by_key[(fname, value)] = ids
     key_target_ids = {tid for ids in targets_by_key.values() for tid in ids}

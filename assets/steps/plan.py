@@ -3,6 +3,8 @@
 import dagster as dg
 
 from assets.steps.common import StepScope, api_call_metadata, table_metadata
+from assets.steps.match import SOURCE_SYSTEM
+from concord.ledger import Ledger
 from concord.match import MatchResult
 from concord.plan import WritePlan, plan_writes
 from resources.ledger import LedgerResource
@@ -11,10 +13,13 @@ from resources.salesforce.resource import SalesforceResource
 
 def build_plan(scope: StepScope) -> dg.AssetsDefinition:
     target = scope.obj.target
+    referenced = sorted({f.references for f in scope.obj.fields.values() if f.references})
 
     @dg.asset(
         **scope.asset_kwargs("plan", f"Creates and updates for {target.object}, before apply"),
         ins={"matched": dg.AssetIn(scope.key("matched"))},
+        # references resolve through the xref, so the objects they point at are applied first
+        deps=[dg.AssetKey([scope.sync, f"{name}_applied"]) for name in referenced],
     )
     def _plan(
         context: dg.AssetExecutionContext,
@@ -32,7 +37,8 @@ def build_plan(scope: StepScope) -> dg.AssetsDefinition:
         hashes = led.get_hashes(target.system, target.object,
                                 [m.golden_id for m in matched.matched])
         plan = plan_writes(matched.matched, scope.obj, last_hashes=hashes,
-                           active_users=active_users)
+                           active_users=active_users,
+                           reference_ids=reference_ids(led, scope, matched))
         preview = [
             {"action": w.action, "source": w.source_key, "golden_id": w.golden_id,
              "target_id": w.target_id or "", "notes": ", ".join(w.notes)}
@@ -40,6 +46,7 @@ def build_plan(scope: StepScope) -> dg.AssetsDefinition:
         ]
         context.add_output_metadata({
             **plan.counts(),
+            "skipped": len(plan.skipped),
             "owner_to_house_account": plan.noted("owner_to_house_account"),
             "writes": table_metadata(preview, ["action", "source", "golden_id", "target_id", "notes"]),
             **api_call_metadata(calls),
@@ -47,3 +54,17 @@ def build_plan(scope: StepScope) -> dg.AssetsDefinition:
         return plan
 
     return _plan
+
+
+def reference_ids(led: Ledger, scope: StepScope, matched: MatchResult) -> dict[str, dict[str, str]]:
+    """Per reference field: source key of the referenced record -> its target record id."""
+    out: dict[str, dict[str, str]] = {}
+    for fname, fspec in scope.obj.fields.items():
+        if fspec.references is None:
+            continue
+        ref = scope.spec.objects[fspec.references]
+        keys = {str(m.record.fields[fname]) for m in matched.matched if m.record.fields.get(fname)}
+        golden = led.golden_ids(SOURCE_SYSTEM, fspec.references, keys)
+        target_ids = led.system_ids(set(golden.values()), ref.target.system, ref.target.object)
+        out[fname] = {k: target_ids[g] for k, g in golden.items() if g in target_ids}
+    return out

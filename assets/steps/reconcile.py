@@ -50,7 +50,7 @@ def build_reconcile(scope: StepScope) -> dg.AssetsDefinition:
             updated=applied.updated,
             unchanged=plan.counts()["unchanged"],
             quarantined=rejected + len(applied.failed),
-            skipped=deleted + len(deduped.merged) + len(matched.merged) + held,
+            skipped=deleted + len(deduped.merged) + len(matched.merged) + held + len(plan.skipped),
         )
         _log_outcomes(scope, ledger, context, source, standardised, deduped, matched, plan)
 
@@ -110,4 +110,5 @@ def _log_outcomes(scope, ledger, context, source, standardised, deduped, matched
         elif r.key in merged_away:
             rows.append(row(r.key, "skip", "skipped", "duplicate of an entity synced earlier"))
     rows.extend(row(w.source_key, "unchanged", "ok") for w in plan.writes if w.action == "unchanged")
+    rows.extend(row(k.source_key, "skip", "skipped", k.reason) for k in plan.skipped)
     ledger.open().log(rows)

@@ -1,3 +1,3 @@
-from concord.plan.writes import PlannedWrite, WritePlan, build_payload, plan_writes
+from concord.plan.writes import PlannedWrite, PlanSkip, WritePlan, build_payload, plan_writes
 
-__all__ = ["PlannedWrite", "WritePlan", "build_payload", "plan_writes"]
+__all__ = ["PlanSkip", "PlannedWrite", "WritePlan", "build_payload", "plan_writes"]

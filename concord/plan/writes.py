@@ -30,9 +30,19 @@ class PlannedWrite:
     notes: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class PlanSkip:
+    """A record that cannot be written yet, with the reason (it stays in the sync log)."""
+
+    source_key: str
+    golden_id: str
+    reason: str
+
+
 @dataclass
 class WritePlan:
     writes: list[PlannedWrite] = field(default_factory=list)
+    skipped: list[PlanSkip] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         c = Counter(w.action for w in self.writes)
@@ -45,11 +55,26 @@ class WritePlan:
         return sum(1 for w in self.writes if note in w.notes)
 
 
+class UnresolvedReference(Exception):
+    """A referenced record has no target id (quarantined, or not synced yet)."""
+
+
 def build_payload(
-    m: MatchedRecord, spec: ObjectSpec, active_users: Collection[str] | None
+    m: MatchedRecord,
+    spec: ObjectSpec,
+    active_users: Collection[str] | None,
+    reference_ids: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
     payload = dict(m.record.fields)
     notes: list[str] = []
+    for fname, fspec in spec.fields.items():
+        if fspec.references is None or payload.get(fname) is None:
+            continue
+        target_id = (reference_ids or {}).get(fname, {}).get(payload[fname])
+        if target_id is None:
+            raise UnresolvedReference(
+                f"{fname}: {fspec.references} {payload[fname]} has no {spec.target.system} record yet")
+        payload[fname] = target_id
     owners = spec.owners
     if owners is not None and active_users is not None:
         owner = payload.get(owners.field)
@@ -66,10 +91,16 @@ def plan_writes(
     *,
     last_hashes: Mapping[str, str],
     active_users: Collection[str] | None = None,
+    reference_ids: Mapping[str, Mapping[str, str]] | None = None,
 ) -> WritePlan:
+    """`reference_ids`: per reference field, source key -> target record id."""
     plan = WritePlan()
     for m in matched:
-        payload, notes = build_payload(m, spec, active_users)
+        try:
+            payload, notes = build_payload(m, spec, active_users, reference_ids)
+        except UnresolvedReference as exc:
+            plan.skipped.append(PlanSkip(m.record.key, m.golden_id, str(exc)))
+            continue
         digest = content_hash(payload)
         # The hash is stored only after a confirmed write, so equal means "already there".
         action: Action

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 TransformName = Literal[
     "text", "email", "phone", "country", "vat", "trade_register", "value_table", "owner",
-    "money", "percent", "currency", "timestamp", "boolean",
+    "money", "percent", "currency", "timestamp", "boolean", "reference",
 ]
 
 
@@ -57,6 +57,9 @@ class FieldSpec(_Strict):
     country_field: str | None = Field(
         default=None, description="source column holding the country (VAT ids, phone region)"
     )
+    references: str | None = Field(
+        default=None, description="for transform reference: the object of this sync the key points at"
+    )
 
     @model_validator(mode="after")
     def _value_table_named(self) -> FieldSpec:
@@ -64,6 +67,8 @@ class FieldSpec(_Strict):
             raise ValueError("transform value_table needs 'table'")
         if self.unknown == "default" and self.default is None:
             raise ValueError("unknown: default needs 'default'")
+        if (self.transform == "reference") != (self.references is not None):
+            raise ValueError("transform reference and 'references' go together")
         return self
 
 
@@ -132,3 +137,17 @@ class SyncSpec(_Strict):
     partitions: PartitionSpec
     objects: dict[str, ObjectSpec]
     path: str = Field(default="<memory>", exclude=True)
+
+    @model_validator(mode="after")
+    def _references_point_at_earlier_objects(self) -> SyncSpec:
+        """A reference is resolved through the xref after its object was applied, so it may
+        only point at an object listed before it (companies before contacts)."""
+        seen: set[str] = set()
+        for name, obj in self.objects.items():
+            for fname, f in obj.fields.items():
+                if f.references is not None and f.references not in seen:
+                    raise ValueError(
+                        f"objects.{name}.fields.{fname}: references {f.references!r}, "
+                        "which must be an object listed before it")
+            seen.add(name)
+        return self

@@ -75,4 +75,6 @@ TRANSFORMS: dict[str, Transform] = {
     "currency": lambda v, row, s, o: parse_currency(str(v)),
     "timestamp": lambda v, row, s, o: to_utc(v),
     "boolean": lambda v, row, s, o: str(v).strip().lower() in {"1", "true", "yes", "y", "ja"},
+    # the source key of another object; the plan step turns it into the target's record id
+    "reference": lambda v, row, s, o: str(v).strip(),
 }

@@ -28,6 +28,10 @@ def accounts(sf: Salesforce) -> list[dict]:
     return sf.query_all("SELECT Id, Name, VAT_Id__c, Concord_Id__c, OwnerId FROM Account")["records"]
 
 
+def contacts(sf: Salesforce) -> list[dict]:
+    return sf.query_all("SELECT Id, Email, AccountId, Concord_Id__c FROM Contact")["records"]
+
+
 def test_initial_load_moves_companies_and_the_counts_add_up(instance, sf, sync_env: Path) -> None:
     ok, s = run(instance)
     assert ok, s
@@ -35,7 +39,8 @@ def test_initial_load_moves_companies_and_the_counts_add_up(instance, sf, sync_e
     assert s["created"] > 0
     assert s["extracted"] == s["created"] + s["updated"] + s["unchanged"] + s["quarantined"] + s["skipped"]
     rows = accounts(sf)
-    assert len(rows) == s["created"]
+    people = contacts(sf)
+    assert len(rows) + len(people) == s["created"]
     assert len({r["Concord_Id__c"] for r in rows}) == len(rows)  # one Account per golden id
     vats = [r["VAT_Id__c"] for r in rows if r["VAT_Id__c"]]
     assert len(vats) == len(set(vats)), "same VAT id written twice: dedupe failed"
@@ -52,7 +57,34 @@ def test_second_run_writes_nothing(instance, sf) -> None:
     assert again["api_calls"]["bulk_jobs"] == 0
     assert again["created"] == again["updated"] == 0
     assert again["unchanged"] == first["created"] + first["updated"]
-    assert len(accounts(sf)) == first["created"]
+    assert len(accounts(sf)) + len(contacts(sf)) == first["created"]
+
+
+def test_contacts_hang_off_their_companys_account_once_per_email(instance, sf, sync_env) -> None:
+    ok, _ = run(instance)
+    assert ok
+    people = contacts(sf)
+    assert people
+    account_ids = {r["Id"] for r in accounts(sf)}
+    assert all(p["AccountId"] in account_ids for p in people)
+    emails = [p["Email"].lower() for p in people if p["Email"]]
+    assert len(emails) == len(set(emails)), "the same person was written twice"
+    # each contact sits on the Account of its own platform company (or of the company that
+    # company was merged into as a duplicate)
+    import os
+
+    from concord.identity import golden_id_for
+    from concord.ledger import Ledger
+
+    con = sqlite3.connect(sync_env / "platform.sqlite")
+    company_of = dict(con.execute("SELECT id, company_id FROM contacts"))
+    leader = {golden_id_for("platform", "contacts", str(cid)): cid for cid in company_of}
+    led = Ledger(os.environ["CONCORD_LEDGER_URL"])
+    company_golden = led.golden_ids("platform", "companies", [str(c) for c in set(company_of.values())])
+    account_golden = {r["Id"]: r["Concord_Id__c"] for r in accounts(sf)}
+    for p in people:
+        company = str(company_of[leader[p["Concord_Id__c"]]])
+        assert company_golden[company] == account_golden[p["AccountId"]]
 
 
 def test_existing_salesforce_account_is_linked_not_duplicated(instance, sf, sync_env: Path) -> None:
@@ -114,12 +146,12 @@ def test_daily_limit_stops_cleanly_and_a_rerun_finishes_without_duplicates(
     try:
         ok, _ = run(instance)
         assert not ok
-        written = accounts(sf)
-        assert len(written) == 200  # the first collection, then a clean stop
+        assert len(accounts(sf)) == 200  # the first collection, then a clean stop
+        assert contacts(sf) == []
     finally:
         control.limits(max=10_000_000, used=0)
     ok, finished = run(instance)
     assert ok, finished
-    rows = accounts(sf)
+    rows = accounts(sf) + contacts(sf)
     assert len({r["Concord_Id__c"] for r in rows}) == len(rows)
     assert finished["created"] + 200 == len(rows)  # nothing written twice

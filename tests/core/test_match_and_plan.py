@@ -51,7 +51,7 @@ def test_new_record_gets_its_derived_golden_id() -> None:
 
 def test_existing_target_record_is_adopted_by_key_not_duplicated() -> None:
     result = match_records([rec("1", VAT_Id__c="DE1")], SPEC.match_on,
-                           ctx(targets_by_key={("VAT_Id__c", "DE1"): ["001X"]}))
+                           ctx(targets_by_key={("VAT_Id__c", "de1"): ["001X"]}))
     [m] = result.matched
     assert m.target_id == "001X" and m.how == "key:VAT_Id__c"
 
@@ -59,7 +59,7 @@ def test_existing_target_record_is_adopted_by_key_not_duplicated() -> None:
 def test_duplicate_of_an_entity_synced_earlier_is_merged_away() -> None:
     leader = golden_id_for("platform", "companies", "1")
     result = match_records([rec("7", VAT_Id__c="DE1")], SPEC.match_on, ctx(
-        targets_by_key={("VAT_Id__c", "DE1"): ["001X"]}, golden_by_target={"001X": leader}))
+        targets_by_key={("VAT_Id__c", "de1"): ["001X"]}, golden_by_target={"001X": leader}))
     assert result.matched == []
     [merged] = result.merged
     assert merged.golden_id == leader and merged.key == "7"
@@ -68,7 +68,7 @@ def test_duplicate_of_an_entity_synced_earlier_is_merged_away() -> None:
 def test_xref_wins_over_keys() -> None:
     result = match_records([rec("1", VAT_Id__c="DE1")], SPEC.match_on, ctx(
         golden_by_source={"1": "G1"}, target_by_golden={"G1": "001A"},
-        targets_by_key={("VAT_Id__c", "DE1"): ["001B"]}))
+        targets_by_key={("VAT_Id__c", "de1"): ["001B"]}))
     [m] = result.matched
     assert (m.golden_id, m.target_id, m.how) == ("G1", "001A", "xref")
 
@@ -108,3 +108,53 @@ def test_content_hash_ignores_key_order_and_trailing_zeros() -> None:
 def test_idempotency_key_is_stable() -> None:
     assert idempotency_key("a", "b") == idempotency_key("a", "b")
     assert idempotency_key("a", "b") != idempotency_key("ab", "")
+
+
+CONTACTS = parse_sync_spec("""\
+sync: demo
+partitions: {start: "2026-01-01"}
+objects:
+  companies:
+    entity: company
+    source: {table: companies}
+    target: {system: salesforce, object: Account, external_id: Concord_Id__c}
+    fields: {Name: {from: name}}
+  contacts:
+    entity: person
+    source: {table: contacts}
+    target: {system: salesforce, object: Contact, external_id: Concord_Id__c}
+    fields:
+      LastName: {from: last_name}
+      AccountId: {from: company_id, transform: reference, references: companies}
+""").objects["contacts"]
+
+
+def test_references_become_target_ids_or_wait_for_their_record() -> None:
+    people = [StandardRecord("1", T, False, {"LastName": "A", "AccountId": "10"}),
+              StandardRecord("2", T, False, {"LastName": "B", "AccountId": "11"}),
+              StandardRecord("3", T, False, {"LastName": "C", "AccountId": None})]
+    matched = match_records(people, (), ctx(source_obj="contacts")).matched
+    plan = plan_writes(matched, CONTACTS, last_hashes={},
+                       reference_ids={"AccountId": {"10": "001TEN"}})
+    assert {w.source_key: w.payload["AccountId"] for w in plan.writes} == {"1": "001TEN", "3": None}
+    [skip] = plan.skipped
+    assert skip.source_key == "2" and "companies 11" in skip.reason
+
+
+def test_a_reference_must_point_at_an_earlier_object() -> None:
+    import pytest
+
+    from concord.errors import SpecError
+
+    text = """\
+sync: demo
+partitions: {start: "2026-01-01"}
+objects:
+  contacts:
+    entity: person
+    source: {table: contacts}
+    target: {system: salesforce, object: Contact, external_id: Concord_Id__c}
+    fields: {AccountId: {from: company_id, transform: reference, references: companies}}
+"""
+    with pytest.raises(SpecError, match="listed before it"):
+        parse_sync_spec(text)
