@@ -109,7 +109,7 @@ class SandboxControl:
     """A sandbox's control plane (`/__sandbox/…`: never counted, never faulted)."""
 
     def __init__(self, info: SandboxInfo) -> None:
-        self.base = f"{info.base_url.rstrip('/')}/__sandbox"
+        self.base = info.extra.get("control_url") or f"{info.base_url.rstrip('/')}/__sandbox"
         self.session = loopback_session(info)
 
     def _send(self, method: str, name: str, body: Any = None) -> Any:
