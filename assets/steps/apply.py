@@ -1,6 +1,7 @@
 """Apply step: batched, idempotent upserts through the outbox, results into the ledger."""
 
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 import dagster as dg
 
@@ -20,6 +21,7 @@ class ApplyResult:
     updated: int = 0
     failed: dict[str, str] = field(default_factory=dict)        # source key -> error text
     written: dict[str, str] = field(default_factory=dict)       # golden id -> target id
+    started_at: datetime | None = None                           # when the first write went out
 
 
 def build_apply(scope: StepScope) -> dg.AssetsDefinition:
@@ -42,6 +44,7 @@ def build_apply(scope: StepScope) -> dg.AssetsDefinition:
         result = ApplyResult()
         calls: dict[str, int] = {}
         if to_send:
+            result.started_at = datetime.now(UTC)
             client = salesforce.get_client()
             try:
                 _send(scope, led, client, to_send, result, context.run.run_id,

@@ -481,28 +481,50 @@ def _compare(op: str, left: Any, lit: Literal, ftype: str) -> bool:
         return False
 
 
-def matches(node: Any, record: dict[str, Any], lookup: RecordLookup) -> bool:
+_SET_KINDS = frozenset({"string", "number", "boolean"})
+
+
+def _in_set(node: Compare, ftype: str, memo: dict[int, frozenset[Any] | None]) -> frozenset[Any] | None:
+    """An IN list as a set of comparable values, built once per query (None: compare one by
+    one, for NULL, date and range literals). Concord sends IN lists of thousands of ids."""
+    key = id(node)
+    if key not in memo:
+        lits = node.value if isinstance(node.value, list) else [node.value]
+        memo[key] = (frozenset(_comparable(ftype, _literal_value(ftype, lit)) for lit in lits)
+                     if all(lit.kind in _SET_KINDS for lit in lits) and ftype not in ("date", "datetime")
+                     else None)
+    return memo[key]
+
+
+def matches(node: Any, record: dict[str, Any], lookup: RecordLookup,
+            memo: dict[int, frozenset[Any] | None] | None = None) -> bool:
     if node is None:
         return True
+    memo = {} if memo is None else memo
     if isinstance(node, BoolOp):
         if node.op == "AND":
-            return all(matches(p, record, lookup) for p in node.parts)
+            return all(matches(p, record, lookup, memo) for p in node.parts)
         if node.op == "OR":
-            return any(matches(p, record, lookup) for p in node.parts)
-        return not matches(node.parts[0], record, lookup)
+            return any(matches(p, record, lookup, memo) for p in node.parts)
+        return not matches(node.parts[0], record, lookup, memo)
     ftype = node.path.leaf.type
     left = _comparable(ftype, value_of(record, node.path, lookup))
     if node.op == "LIKE":
         return left is not None and bool(_like(node.value.value).match(str(left)))
     if node.op in ("IN", "NOTIN"):
-        hit = any(_compare("=", left, lit, ftype) for lit in node.value)
+        members = _in_set(node, ftype, memo)
+        if members is not None:
+            hit = left is not None and left in members
+        else:
+            hit = any(_compare("=", left, lit, ftype) for lit in node.value)
         return hit if node.op == "IN" else not hit
     return _compare(node.op, left, node.value, ftype)
 
 
 def run(query: Query, rows: list[dict[str, Any]], lookup: RecordLookup) -> list[dict[str, Any]]:
     """Filter, sort and cut `rows`; returns the matching stored records."""
-    hits = [r for r in rows if matches(query.where, r, lookup)]
+    memo: dict[int, frozenset[Any] | None] = {}
+    hits = [r for r in rows if matches(query.where, r, lookup, memo)]
     for path, desc, nulls_first in reversed(query.order):
         ftype = path.leaf.type
 
