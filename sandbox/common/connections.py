@@ -34,10 +34,11 @@ class TrackingProtocol(_BaseProtocol):  # type: ignore[misc, valid-type]
         if sock is not None:  # answers are written in pieces; Nagle + delayed ACK adds 40 ms
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        key = _key(transport.get_extra_info("peername"))
-        if key is not None:
+        # Remembered here: after an abort a TLS transport can no longer tell its peer.
+        self._peer_key = _key(transport.get_extra_info("peername"))
+        if self._peer_key is not None:
             with _lock:
-                _transports[key] = transport
+                _transports[self._peer_key] = transport
         super().connection_made(transport)
 
     def shutdown(self) -> None:
@@ -49,7 +50,7 @@ class TrackingProtocol(_BaseProtocol):  # type: ignore[misc, valid-type]
             super().shutdown()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        key = _key(self.transport.get_extra_info("peername")) if self.transport else None
+        key = getattr(self, "_peer_key", None)
         if key is not None:
             with _lock:
                 _transports.pop(key, None)
