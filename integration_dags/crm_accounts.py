@@ -1,4 +1,5 @@
-"""CRM accounts sync: job, backfill partitions and the hourly schedule. Wiring only."""
+"""CRM accounts sync: job, backfill partitions, the hourly schedule and the change sensor.
+Wiring only."""
 
 from __future__ import annotations
 
@@ -7,15 +8,20 @@ import dagster as dg
 from assets.crm_accounts import SPEC, crm_accounts_assets
 from assets.steps.common import sync_partitions
 from integration_dags.schedules import hourly_range_schedule
+from integration_dags.sensors import platform_change_sensor
 
 crm_accounts_job = dg.define_asset_job(
     SPEC.sync,
     selection=dg.AssetSelection.groups(SPEC.sync),
     description=SPEC.description,
+    tags={"concord/sync": SPEC.sync},  # dagster.yaml: one run of a sync at a time
 )
 
 crm_accounts_hourly = hourly_range_schedule(crm_accounts_job, sync_partitions(SPEC), minute=7)
+crm_accounts_platform_changes = platform_change_sensor(
+    crm_accounts_job, sync_partitions(SPEC), [o.source.table for o in SPEC.objects.values()])
 
 assets = crm_accounts_assets
 jobs = [crm_accounts_job]
 schedules = [crm_accounts_hourly]
+sensors = [crm_accounts_platform_changes]

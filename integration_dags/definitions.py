@@ -13,5 +13,6 @@ defs = dg.Definitions(
     assets=[a for m in SYNCS.values() for a in m.assets],
     jobs=[j for m in SYNCS.values() for j in m.jobs],
     schedules=[s for m in SYNCS.values() for s in m.schedules],
+    sensors=[s for m in SYNCS.values() for s in m.sensors],
     resources=build_resources(),
 )

@@ -68,3 +68,14 @@ class PlatformDatabase(dg.ConfigurableResource):
         finally:
             engine.dispose()
         return out
+
+    def latest_change_id(self, tables: list[str]) -> int | None:
+        """The newest edit-history id for these tables: the platform's own change feed."""
+        engine = sa.create_engine(self.url)
+        try:
+            with engine.connect() as conn:
+                stmt = sa.text("SELECT MAX(id) FROM edit_history WHERE table_name IN :tables")
+                stmt = stmt.bindparams(sa.bindparam("tables", expanding=True))
+                return conn.execute(stmt, {"tables": list(tables)}).scalar()
+        finally:
+            engine.dispose()

@@ -155,3 +155,28 @@ def test_daily_limit_stops_cleanly_and_a_rerun_finishes_without_duplicates(
     rows = accounts(sf) + contacts(sf)
     assert len({r["Concord_Id__c"] for r in rows}) == len(rows)
     assert finished["created"] + 200 == len(rows)  # nothing written twice
+
+
+def test_platform_edits_wake_the_sensor_once(sync_env: Path) -> None:
+    import os
+
+    from integration_dags.definitions import defs
+    from resources.platform import PlatformDatabase
+
+    sensor = defs.resolve_sensor_def("crm_accounts_platform_changes")
+    platform = PlatformDatabase(url=os.environ["CONCORD_PLATFORM_URL"])
+    with dg.instance_for_test() as inst:
+        ctx = dg.build_sensor_context(instance=inst, resources={"platform": platform})
+        [first] = sensor.evaluate_tick(ctx).run_requests
+        cursor = ctx.cursor
+        assert first.partition_key_range is not None
+        idle = dg.build_sensor_context(instance=inst, cursor=cursor, resources={"platform": platform})
+        assert sensor.evaluate_tick(idle).run_requests == []
+        con = sqlite3.connect(sync_env / "platform.sqlite")
+        con.execute("INSERT INTO edit_history (table_name, record_id, field, old_value, new_value, "
+                    "changed_at, changed_by) VALUES ('companies', 1, 'city', 'A', 'B', "
+                    "'2026-11-23 10:00:00', 'test')")
+        con.commit()
+        woken = dg.build_sensor_context(instance=inst, cursor=cursor, resources={"platform": platform})
+        [again] = sensor.evaluate_tick(woken).run_requests
+        assert again.run_key != first.run_key
