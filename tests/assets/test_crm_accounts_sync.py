@@ -180,3 +180,30 @@ def test_platform_edits_wake_the_sensor_once(sync_env: Path) -> None:
         woken = dg.build_sensor_context(instance=inst, cursor=cursor, resources={"platform": platform})
         [again] = sensor.evaluate_tick(woken).run_requests
         assert again.run_key != first.run_key
+
+
+def test_one_account_per_real_company_against_the_generators_ground_truth(
+    instance, sf, sync_env: Path
+) -> None:
+    import os
+    from collections import defaultdict
+
+    from concord.ledger import Ledger
+
+    ok, _ = run(instance)
+    assert ok
+    con = sqlite3.connect(sync_env / "platform.sqlite")
+    entity_of = dict(con.execute(
+        "SELECT t.company_id, t.entity_id FROM truth_companies t JOIN companies c ON c.id = t.company_id "
+        "WHERE c.deleted_at IS NULL"))
+    led = Ledger(os.environ["CONCORD_LEDGER_URL"])
+    golden_of = led.golden_ids("platform", "companies", [str(k) for k in entity_of])
+    account_of = {r["Concord_Id__c"]: r["Id"] for r in accounts(sf)}
+    accounts_per_entity: dict[str, set[str]] = defaultdict(set)
+    for company, entity in entity_of.items():
+        golden = golden_of.get(str(company))
+        if golden in account_of:
+            accounts_per_entity[entity].add(account_of[golden])
+    split = {e: ids for e, ids in accounts_per_entity.items() if len(ids) > 1}
+    assert not split, f"real companies with several Accounts: {split}"
+    assert len(accounts_per_entity) == len(account_of)  # and no Account without a company
