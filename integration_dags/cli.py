@@ -3,6 +3,12 @@
     concord sync [SYNC ...] [--json]     every sync (or the named ones) end to end
     concord sandbox NAME [...]           a sandbox API or the sandbox platform database
     concord ui                           dagster dev with the sandboxes running
+    concord duplicates list [--sync S] [--all] [--json]
+                                         the duplicate review queue, with the platform's fields
+    concord duplicates resolve CLUSTER (--keep RECORD_KEY | --separate) [--by NAME]
+                                         a steward's decision, applied on the next run
+    concord plan SYNC [--json] [--partition-range START..END]
+                                         dry run: what the next run would write, writing nothing
 """
 
 from __future__ import annotations
@@ -43,18 +49,57 @@ def main(argv: list[str] | None = None) -> int:
                              "yesterday and today, as the hourly schedule does)")
     sub.add_parser("sandbox", help="start a sandbox: concord sandbox NAME --help")
     sub.add_parser("ui", help="dagster dev on the embedded default, sandboxes running")
+    _add_duplicates_parser(sub)
+    _add_plan_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "sync":
         return run_syncs(args.syncs, as_json=args.json, scale=args.scale, seed=args.seed,
                          full=args.full)
     if args.command == "ui":
         return run_ui()
+    if args.command == "duplicates":
+        from integration_dags import stewardship
+
+        if args.action == "list":
+            return stewardship.list_duplicates(sync=args.sync, include_decided=args.all,
+                                               as_json=args.json)
+        return stewardship.resolve_duplicate(args.cluster, keep=args.keep, separate=args.separate,
+                                             by=args.by)
+    if args.command == "plan":
+        from integration_dags.dry_run import run_plan
+
+        return run_plan(args.sync, as_json=args.json, partition_range=args.partition_range,
+                        full=args.full, limit=args.limit)
     return 2
 
 
+def _add_duplicates_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("duplicates", help="review and decide duplicate clusters (data steward)")
+    actions = p.add_subparsers(dest="action", required=True)
+    p_list = actions.add_parser("list", help="open duplicate clusters, members with their fields")
+    p_list.add_argument("--sync", help="only this sync's clusters")
+    p_list.add_argument("--all", action="store_true", help="include decided clusters")
+    p_list.add_argument("--json", action="store_true", help="print one JSON object")
+    p_res = actions.add_parser("resolve", help="decide a cluster: merge into one member, or keep apart")
+    p_res.add_argument("cluster", help="cluster id, as `concord duplicates list` shows it")
+    p_res.add_argument("--keep", metavar="RECORD_KEY", help="merge the other members into this one")
+    p_res.add_argument("--separate", action="store_true", help="not duplicates: keep them apart")
+    p_res.add_argument("--by", metavar="NAME", help="who decides (default: the OS user)")
+
+
+def _add_plan_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("plan", help="dry run: what the next run of SYNC would write")
+    p.add_argument("sync")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--partition-range", metavar="START..END",
+                   help="partition keys (default: the range the next `concord sync` runs)")
+    p.add_argument("--full", action="store_true", help="every partition")
+    p.add_argument("--limit", type=int, default=10, help="writes shown per object (0: all)")
+
+
 def run_syncs(names: list[str], *, as_json: bool, scale: int, seed: int, full: bool = False) -> int:
-    local.set_local_defaults()
-    local.ensure_platform(scale=scale, seed=seed)
+    if local.set_local_defaults():
+        local.ensure_platform(scale=scale, seed=seed)
     with local.sandboxes():
         from integration_dags.definitions import SYNCS
         from integration_dags.run import run_sync
@@ -90,8 +135,8 @@ def format_summary(summary: dict[str, Any]) -> str:
 
 
 def run_ui() -> int:
-    local.set_local_defaults()
-    local.ensure_platform()
+    if local.set_local_defaults():
+        local.ensure_platform()
     with local.sandboxes():
         cmd = [sys.executable, "-m", "dagster", "dev", "-w", str(local.PROJECT_ROOT / "workspace.yaml")]
         ui = subprocess.Popen(cmd, env=os.environ.copy(), cwd=local.PROJECT_ROOT)

@@ -31,12 +31,17 @@ def platform_path() -> Path:
     return var_dir() / "platform.sqlite"
 
 
-def set_local_defaults() -> None:
-    """Defaults for the embedded setup; variables already set (real systems) win."""
+def set_local_defaults() -> bool:
+    """Defaults for the embedded setup; variables already set (real systems) win.
+
+    Returns True when the platform is the embedded sandbox platform (to be generated).
+    """
+    embedded_platform = not os.environ.get("CONCORD_PLATFORM_URL")
     os.environ.setdefault("CONCORD_PLATFORM_URL", f"sqlite:///{platform_path()}")
     os.environ.setdefault("CONCORD_LEDGER_URL", f"sqlite:///{var_dir() / 'ledger.sqlite'}")
     os.environ.setdefault("DAGSTER_HOME", str(home() / ".dagster_home"))
     prepare_instance_home(Path(os.environ["DAGSTER_HOME"]))
+    return embedded_platform
 
 
 def prepare_instance_home(dagster_home: Path) -> None:
@@ -58,6 +63,9 @@ def ensure_platform(scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> Pat
     return path
 
 
+# The variable that says a system is configured; unset, its sandbox stands in for it.
+CONFIGURED_BY = {"salesforce": "SALESFORCE_INSTANCE_URL"}
+
 SANDBOX_ENV = {
     "salesforce": lambda info: {
         "SALESFORCE_INSTANCE_URL": info.base_url,
@@ -70,8 +78,11 @@ SANDBOX_ENV = {
 
 
 @contextmanager
-def sandboxes(names: Sequence[str] = tuple(SANDBOX_ENV)) -> Iterator[dict[str, SandboxInfo]]:
-    """Start the sandbox APIs on free loopback ports and point the environment at them."""
+def sandboxes(names: Sequence[str] | None = None) -> Iterator[dict[str, SandboxInfo]]:
+    """Start sandbox APIs on free loopback ports and point the environment at them; by
+    default for every system the environment does not already configure (a real org)."""
+    if names is None:
+        names = [n for n in SANDBOX_ENV if not os.environ.get(CONFIGURED_BY[n])]
     with ExitStack() as stack:
         infos: dict[str, SandboxInfo] = {}
         for name in names:

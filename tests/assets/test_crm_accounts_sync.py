@@ -207,3 +207,18 @@ def test_one_account_per_real_company_against_the_generators_ground_truth(
     split = {e: ids for e, ids in accounts_per_entity.items() if len(ids) > 1}
     assert not split, f"real companies with several Accounts: {split}"
     assert len(accounts_per_entity) == len(account_of)  # and no Account without a company
+
+
+def test_concord_sync_uses_configured_systems_instead_of_sandboxes(
+    sync_env: Path, sf, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from integration_dags.cli import run_syncs
+
+    home = sync_env / "home"
+    monkeypatch.setenv("CONCORD_HOME", str(home))
+    assert run_syncs([], as_json=True, scale=100, seed=1) == 0
+    assert json.loads(capsys.readouterr().out)["syncs"]["crm_accounts"]["created"] > 0
+    assert not (home / "var" / "platform.sqlite").exists()  # the configured platform was used
+    assert not (home / "var" / "sandbox").exists()  # and the configured org, no sandbox
