@@ -23,6 +23,7 @@ import dagster as dg
 from assets.steps.common import sync_partitions
 from concord.plan import PlannedWrite, WritePlan
 from integration_dags import local
+from integration_dags.run import console_logs, initial_load_done
 from integration_dags.stewardship import emit
 
 WRITE_PREVIEW = 10
@@ -31,7 +32,6 @@ PLAN_STEP = "plan"
 # may depend on another object's `applied` step (contacts reference companies' Account
 # ids): the upstream of the plans is cut down to these, so no write can ever be selected.
 READ_STEPS = ("source", "target_state", "standardised", "deduped", "matched", PLAN_STEP)
-QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 @dataclass(frozen=True)
 class ObjectPlan:
@@ -91,7 +91,6 @@ def default_range(sync: str, partitions: dg.TimeWindowPartitionsDefinition, *, f
     """The range `concord sync` would run next (integration_dags/run.py): every partition
     until the initial load is done, afterwards yesterday and today. Read from the
     project's instance, never written."""
-    from integration_dags.run import initial_load_done
     from integration_dags.schedules import incremental_range
 
     keys = partitions.get_partition_keys()
@@ -118,7 +117,7 @@ def dry_run(sync: str, *, partition_range: tuple[str, str]) -> DryRun:
             instance=instance,
             resources=resources,
             tags=range_tags(*partition_range),
-            run_config=QUIET_LOGS,
+            run_config=console_logs(),
             raise_on_error=False,
         )
     out = DryRun(sync, partition_range)

@@ -3,12 +3,21 @@ incremental range the hourly schedule uses."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import dagster as dg
 
 from integration_dags.schedules import incremental_range, range_tags
 from integration_dags.summary import empty_summary, summarise_run
+
+
+def console_logs() -> dict[str, Any]:
+    """Run config for Dagster's console logger: warnings and errors unless
+    CONCORD_LOG_LEVEL asks for more (DEBUG shows every event). The run's full event log is
+    in the instance either way (`make ui`)."""
+    level = os.environ.get("CONCORD_LOG_LEVEL", "WARNING").upper()
+    return {"loggers": {"console": {"config": {"log_level": level}}}}
 
 
 def initial_load_done(instance: dg.DagsterInstance, sync: str) -> bool:
@@ -48,6 +57,7 @@ def run_sync(
         else:
             partition_range = incremental_range(partitions)
     result = job.execute_in_process(
-        instance=instance, tags=range_tags(*partition_range), raise_on_error=False)
+        instance=instance, tags=range_tags(*partition_range), raise_on_error=False,
+        run_config=console_logs())
     summary = summarise_run(result.all_events).get(name) or empty_summary()
     return result.success, summary
