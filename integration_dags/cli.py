@@ -128,6 +128,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         calls = s["api_calls"]
         lines.append(
             f"{name}: extracted {s['extracted']}, created {s['created']}, updated {s['updated']}, "
+            f"deleted {s['deleted']}, "
             f"unchanged {s['unchanged']}, quarantined {s['quarantined']}, skipped {s['skipped']}; "
             f"API calls: {calls['read']} reads, {calls['write']} writes, {calls['bulk_jobs']} bulk jobs"
         )

@@ -8,7 +8,7 @@ from typing import Any
 
 import dagster as dg
 
-COUNTS = ("extracted", "created", "updated", "unchanged", "quarantined", "skipped")
+COUNTS = ("extracted", "created", "updated", "deleted", "unchanged", "quarantined", "skipped")
 CALLS = ("read", "write", "bulk_jobs")
 
 
@@ -47,7 +47,7 @@ def summarise_run(events: Iterable[dg.DagsterEvent]) -> dict[str, dict[str, Any]
         elif step.endswith("_standardised"):
             partial[sync]["quarantined"] += int(md.get("quarantined", 0))
         elif step.endswith("_applied"):
-            for c in ("created", "updated"):
+            for c in ("created", "updated", "deleted"):
                 partial[sync][c] += int(md.get(c, 0))
             partial[sync]["quarantined"] += int(md.get("failed", 0))
         elif step.endswith("_plan"):

@@ -19,7 +19,7 @@ from tests.assets.conftest import (  # noqa: F401 - fixtures, used by name
     instance,
     sf,
     sync_env,
-    wipe_accounts,
+    wipe_org,
 )
 
 SYNC = "crm_accounts"
@@ -48,8 +48,9 @@ def e2e(request: pytest.FixtureRequest) -> E2E:
     """The end-to-end fixtures of tests/assets, looked up by name (imported above)."""
     home = request.getfixturevalue("sync_env")
     org = request.getfixturevalue("sf")
-    empty_org(org)
-    return E2E(home, SandboxControl(request.getfixturevalue("e2e_salesforce")), org)
+    info = request.getfixturevalue("e2e_salesforce")
+    wipe_org(info)
+    return E2E(home, SandboxControl(info), org)
 
 
 def write_calls(control: SandboxControl) -> int:
@@ -60,15 +61,6 @@ def write_calls(control: SandboxControl) -> int:
                          and not endpoint.startswith("GET "))
     kinds = calls["by_kind"]
     return sobject_writes + kinds.get("collections", 0) + kinds.get("bulk_ingest", 0)
-
-
-def empty_org(org: Salesforce) -> None:
-    """The org is shared by the session's tests; contacts would be re-linked as updates."""
-    wipe_accounts(org)
-    ids = [r["Id"] for r in org.query_all("SELECT Id FROM Contact")["records"]]
-    for i in range(0, len(ids), 200):
-        org.restful(f"composite/sobjects?ids={','.join(ids[i:i + 200])}&allOrNone=false",
-                   method="DELETE")
 
 
 def plan_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:

@@ -27,19 +27,19 @@ def concord_sync(home: Path, *extra: str) -> dict:
 @pytest.mark.slow
 def test_sync_twice_from_nothing(tmp_path: Path) -> None:
     first = concord_sync(tmp_path)["syncs"]["crm_accounts"]
-    assert set(first) == {"extracted", "created", "updated", "unchanged", "quarantined", "skipped",
+    assert set(first) == {"extracted", "created", "updated", "deleted", "unchanged", "quarantined", "skipped",
                           "api_calls"}
     assert set(first["api_calls"]) == {"read", "write", "bulk_jobs"}
     assert all(isinstance(v, int) for v in first["api_calls"].values())
     assert first["created"] > 0 and first["api_calls"]["write"] > 0
-    assert first["extracted"] == sum(first[k] for k in ("created", "updated", "unchanged",
+    assert first["extracted"] == sum(first[k] for k in ("created", "updated", "deleted", "unchanged",
                                                         "quarantined", "skipped"))
 
     # After the initial load a run covers yesterday and today, as the hourly schedule does.
     second = concord_sync(tmp_path)["syncs"]["crm_accounts"]
     assert second["api_calls"]["write"] == 0
     assert second["api_calls"]["bulk_jobs"] == 0
-    assert second["extracted"] == sum(second[k] for k in ("created", "updated", "unchanged",
+    assert second["extracted"] == sum(second[k] for k in ("created", "updated", "deleted", "unchanged",
                                                           "quarantined", "skipped"))
 
     # Both were real runs, recorded in the project-local instance that `make ui` shows.

@@ -19,6 +19,7 @@ from resources.salesforce.resource import SalesforceResource
 class ApplyResult:
     created: int = 0
     updated: int = 0
+    deleted: int = 0
     failed: dict[str, str] = field(default_factory=dict)        # source key -> error text
     written: dict[str, str] = field(default_factory=dict)       # golden id -> target id
     started_at: datetime | None = None                           # when the first write went out
@@ -59,6 +60,7 @@ def build_apply(scope: StepScope) -> dg.AssetsDefinition:
         context.add_output_metadata({
             "created": result.created,
             "updated": result.updated,
+            "deleted": result.deleted,
             "failed": len(result.failed),
             **api_call_metadata(calls),
         })
@@ -84,8 +86,9 @@ def _send(scope: StepScope, led: Ledger, client, writes: list[PlannedWrite],
     led.mark(keys.values(), "sent")
     done: set[str] = set()
     creates = [w for w in writes if w.target_id is None]
-    updates = [w for w in writes if w.target_id is not None]
-    golden_of_target = {w.target_id: w.golden_id for w in updates}
+    updates = [w for w in writes if w.target_id is not None and w.action != "delete"]
+    deletes = [w for w in writes if w.action == "delete"]
+    golden_of_target = {w.target_id: w.golden_id for w in updates + deletes}
     try:
         # New records: upsert on our external id, so a retry after a lost response finds
         # the record it created. Known records (also ones adopted by key, which do not
@@ -93,10 +96,14 @@ def _send(scope: StepScope, led: Ledger, client, writes: list[PlannedWrite],
         for batch in client.upsert(target.object, target.external_id, [w.payload for w in creates]):
             _record_batch(scope, led, batch, by_golden, keys, result, run_id, partition)
             done.update(r.key for r in batch)
-        for batch in client.update(target.object, [{**w.payload, "Id": w.target_id} for w in updates]):
-            batch = [replace(r, key=golden_of_target.get(r.key, r.key)) for r in batch]
-            _record_batch(scope, led, batch, by_golden, keys, result, run_id, partition)
-            done.update(r.key for r in batch)
+        for batches in (
+            client.update(target.object, [{**w.payload, "Id": w.target_id} for w in updates]),
+            client.delete([w.target_id for w in deletes if w.target_id]),
+        ):
+            for batch in batches:
+                batch = [replace(r, key=golden_of_target.get(r.key, r.key)) for r in batch]
+                _record_batch(scope, led, batch, by_golden, keys, result, run_id, partition)
+                done.update(r.key for r in batch)
     finally:
         # Not sent at all (a limit stopped us): back to pending, nothing uncertain about them.
         left = [keys[g] for g in by_golden if g not in done]
@@ -120,8 +127,11 @@ def _record_batch(scope: StepScope, led: Ledger, batch: list[WriteResult],
                           "written") for r in ok if r.record_id)
         for r in ok:
             result.written[r.key] = r.record_id or ""
-            created = r.created if r.created is not None else by_golden[r.key].action == "create"
-            if created:
+            action = by_golden[r.key].action
+            created = r.created if r.created is not None else action == "create"
+            if action == "delete":
+                result.deleted += 1
+            elif created:
                 result.created += 1
             else:
                 result.updated += 1

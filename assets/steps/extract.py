@@ -8,6 +8,7 @@ from assets.steps.common import STEP_RETRY, StepScope, api_call_metadata
 from concord.ledger import XrefLink
 from concord.match import match_value
 from concord.model import SourceRecord
+from concord.plan import DELETED_BY_CONCORD, DELETED_IN_TARGET
 from resources.ledger import LedgerResource
 from resources.platform import PlatformDatabase
 from resources.salesforce.resource import SalesforceResource
@@ -48,11 +49,12 @@ def build_target_extract(scope: StepScope) -> dg.AssetsDefinition:
     def _target_state(
         context: dg.AssetExecutionContext, salesforce: SalesforceResource, ledger: LedgerResource
     ) -> int:
-        """Mirror the target's match keys and re-link records carrying our external id.
+        """Mirror the target's match keys, re-link records carrying our external id, and
+        note our records someone deleted there (the plan reports them, never re-creates).
 
-        Incremental by SystemModstamp from the ledger cursor, so an unchanged org costs
-        one query call; records created by a run that crashed before its xref commit are
-        re-linked here from their external id.
+        Incremental by SystemModstamp from the ledger cursor (queryAll, so deletes show), so
+        an unchanged org costs one query call; records created by a run that crashed before
+        its xref commit are re-linked here from their external id.
         """
         led = ledger.open()
         client = salesforce.get_client()
@@ -62,13 +64,19 @@ def build_target_extract(scope: StepScope) -> dg.AssetsDefinition:
         fields = ["Id", target.external_id, "SystemModstamp", *scope.obj.match_on]
         keys: dict[str, dict[str, str | None]] = {}
         links = []
+        deleted: list[str] = []  # golden ids whose target record someone deleted
         seen = 0
         for row in client.changed_since(target.object, fields, since=since, until=now,
-                                        include_deleted=False):
+                                        include_deleted=True):
             seen += 1
+            golden = row.get(target.external_id)
+            if row.get("IsDeleted"):  # never adopt a deleted record; remember ours
+                keys[row["Id"]] = dict.fromkeys(scope.obj.match_on)
+                if golden:
+                    deleted.append(golden)
+                continue
             keys[row["Id"]] = {f: (match_value(row[f]) if row.get(f) else None)
                                for f in scope.obj.match_on}
-            golden = row.get(target.external_id)
             if golden:
                 links.append(XrefLink(scope.obj.entity, golden, target.system, target.object,
                                       row["Id"], "external_id"))
@@ -76,8 +84,13 @@ def build_target_extract(scope: StepScope) -> dg.AssetsDefinition:
             led.put_match_keys(target.system, target.object, keys)
         if links:
             led.link(links)
+        known = led.get_hashes(target.system, target.object, deleted)
+        by_others = {g: DELETED_IN_TARGET for g in deleted if known.get(g) != DELETED_BY_CONCORD}
+        if by_others:
+            led.put_hashes(target.system, target.object, by_others)
         led.set_cursor(scope.sync, target.system, target.object, now - CURSOR_LAG)
-        context.add_output_metadata({"seen": seen, "relinked": len(links),
+        context.add_output_metadata({"seen": seen, "linked_by_external_id": len(links),
+                                     "deleted_in_target": len(by_others),
                                      **api_call_metadata(client.calls.as_dict())})
         return seen
 

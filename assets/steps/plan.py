@@ -6,7 +6,8 @@ from assets.steps.common import StepScope, api_call_metadata, table_metadata
 from assets.steps.match import SOURCE_SYSTEM
 from concord.ledger import Ledger
 from concord.match import MatchResult
-from concord.plan import WritePlan, plan_writes
+from concord.model import SourceRecord
+from concord.plan import WritePlan, plan_deletes, plan_writes
 from resources.ledger import LedgerResource
 from resources.salesforce.resource import SalesforceResource
 
@@ -17,7 +18,7 @@ def build_plan(scope: StepScope) -> dg.AssetsDefinition:
 
     @dg.asset(
         **scope.asset_kwargs("plan", f"Creates and updates for {target.object}, before apply"),
-        ins={"matched": dg.AssetIn(scope.key("matched"))},
+        ins={"matched": dg.AssetIn(scope.key("matched")), "source": dg.AssetIn(scope.key("source"))},
         # references resolve through the xref, so the objects they point at are applied first
         deps=[dg.AssetKey([scope.sync, f"{name}_applied"]) for name in referenced],
     )
@@ -26,6 +27,7 @@ def build_plan(scope: StepScope) -> dg.AssetsDefinition:
         ledger: LedgerResource,
         salesforce: SalesforceResource,
         matched: MatchResult,
+        source: list[SourceRecord],
     ) -> WritePlan:
         led = ledger.open()
         active_users = None
@@ -39,6 +41,7 @@ def build_plan(scope: StepScope) -> dg.AssetsDefinition:
         plan = plan_writes(matched.matched, scope.obj, last_hashes=hashes,
                            active_users=active_users,
                            reference_ids=reference_ids(led, scope, matched))
+        plan.extend(deletes_plan(led, scope, [r.key for r in source if r.deleted]))
         preview = [
             {"action": w.action, "source": w.source_key, "golden_id": w.golden_id,
              "target_id": w.target_id or "", "notes": ", ".join(w.notes)}
@@ -68,3 +71,14 @@ def reference_ids(led: Ledger, scope: StepScope, matched: MatchResult) -> dict[s
         target_ids = led.system_ids(set(golden.values()), ref.target.system, ref.target.object)
         out[fname] = {k: target_ids[g] for k, g in golden.items() if g in target_ids}
     return out
+
+
+def deletes_plan(led: Ledger, scope: StepScope, deleted_keys: list[str]) -> WritePlan:
+    """Records deleted in the source, planned per the spec's delete policy."""
+    target = scope.obj.target
+    golden_by_source = led.golden_ids(SOURCE_SYSTEM, scope.obj_name, deleted_keys)
+    goldens = set(golden_by_source.values())
+    return plan_deletes(
+        deleted_keys, scope.obj, golden_by_source=golden_by_source,
+        target_by_golden=led.system_ids(goldens, target.system, target.object),
+        last_hashes=led.get_hashes(target.system, target.object, goldens))

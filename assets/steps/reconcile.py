@@ -22,7 +22,8 @@ def build_reconcile(scope: StepScope) -> dg.AssetsDefinition:
     target = scope.obj.target
     checks = [
         dg.AssetCheckSpec("counts_add_up", asset=scope.key("reconciled"),
-                          description="extracted = created + updated + unchanged + quarantined + skipped"),
+                                    description="extracted = created + updated + deleted + unchanged"
+                                      " + quarantined + skipped"),
         dg.AssetCheckSpec("target_agrees", asset=scope.key("reconciled"),
                           description=f"{target.object} records read back equal what was written"),
     ]
@@ -45,20 +46,22 @@ def build_reconcile(scope: StepScope) -> dg.AssetsDefinition:
         plan: WritePlan,
         applied: ApplyResult,
     ):
-        deleted = sum(1 for r in source if r.deleted)
-        rejected = len(source) - deleted - len(standardised)
+        deleted_in_source = sum(1 for r in source if r.deleted)  # planned by the delete policy
+        rejected = len(source) - deleted_in_source - len(standardised)
         held = sum(len(c.members) for c in deduped.unresolved)
         counts = SyncCounts(
             extracted=len(source),
             created=applied.created,
             updated=applied.updated,
+            deleted=applied.deleted,
             unchanged=plan.counts()["unchanged"],
             quarantined=rejected + len(applied.failed),
-            skipped=deleted + len(deduped.merged) + len(matched.merged) + held + len(plan.skipped),
+            skipped=len(deduped.merged) + len(matched.merged) + held + len(plan.skipped),
         )
         _log_outcomes(scope, ledger, context, source, standardised, deduped, matched, plan)
 
-        written = {w.golden_id: w.payload for w in plan.to_send() if w.golden_id in applied.written}
+        written = {w.golden_id: w.payload for w in plan.to_send()
+                   if w.golden_id in applied.written and w.action != "delete"}
         drift = []
         calls: dict[str, int] = {}
         if written and applied.started_at is not None:
@@ -109,8 +112,8 @@ def _log_outcomes(scope, ledger, context, source, standardised, deduped, matched
     rows = []
     for r in source:
         if r.deleted:
-            rows.append(row(r.key, "skip", "skipped", "deleted in source (delete policy: ignore)"))
-        elif r.key not in valid:
+            continue  # in the plan: a delete/flag write or a skip with its reason
+        if r.key not in valid:
             rows.append(row(r.key, "quarantine", "skipped", "failed standardisation"))
         elif r.key in deduped.merged:
             rows.append(row(r.key, "skip", "skipped", f"duplicate of {deduped.merged[r.key]}"))

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from concord.identity import content_hash
 from concord.match import MatchedRecord
 from concord.spec.model import ObjectSpec
 
-Action = Literal["create", "update", "unchanged"]
+Action = Literal["create", "update", "unchanged", "delete"]
+
+# record_state values that are not content hashes: what we know of a deleted target record
+DELETED_BY_CONCORD = "deleted-by-concord"   # we deleted it (source delete policy)
+DELETED_IN_TARGET = "deleted-in-target"     # someone deleted it in the target system
 
 
 @dataclass(frozen=True)
@@ -46,13 +50,18 @@ class WritePlan:
 
     def counts(self) -> dict[str, int]:
         c = Counter(w.action for w in self.writes)
-        return {a: c.get(a, 0) for a in ("create", "update", "unchanged")}
+        return {a: c.get(a, 0) for a in ("create", "update", "unchanged", "delete")}
 
     def to_send(self) -> list[PlannedWrite]:
         return [w for w in self.writes if w.action != "unchanged"]
 
     def noted(self, note: str) -> int:
         return sum(1 for w in self.writes if note in w.notes)
+
+    def extend(self, other: WritePlan) -> WritePlan:
+        self.writes.extend(other.writes)
+        self.skipped.extend(other.skipped)
+        return self
 
 
 class UnresolvedReference(Exception):
@@ -96,6 +105,15 @@ def plan_writes(
     """`reference_ids`: per reference field, source key -> target record id."""
     plan = WritePlan()
     for m in matched:
+        last = last_hashes.get(m.golden_id)
+        if last == DELETED_IN_TARGET:
+            plan.skipped.append(PlanSkip(
+                m.record.key, m.golden_id,
+                f"deleted in {spec.target.system}: not re-created (restore it there, or clear it "
+                "in the ledger to create it again)"))
+            continue
+        if last == DELETED_BY_CONCORD:  # the source record came back: write it anew
+            m = replace(m, target_id=None)
         try:
             payload, notes = build_payload(m, spec, active_users, reference_ids)
         except UnresolvedReference as exc:
@@ -103,11 +121,41 @@ def plan_writes(
             continue
         digest = content_hash(payload)
         # The hash is stored only after a confirmed write, so equal means "already there".
-        action: Action
-        if last_hashes.get(m.golden_id) == digest:
-            action = "unchanged"
-        else:
-            action = "update" if m.target_id else "create"
+        action: Action = "unchanged" if last == digest else "update" if m.target_id else "create"
         plan.writes.append(
             PlannedWrite(m.golden_id, m.record.key, action, payload, digest, m.target_id, notes))
+    return plan
+
+
+def plan_deletes(
+    deleted_keys: Sequence[str],
+    spec: ObjectSpec,
+    *,
+    golden_by_source: Mapping[str, str],
+    target_by_golden: Mapping[str, str],
+    last_hashes: Mapping[str, str],
+) -> WritePlan:
+    """Writes for records deleted in the source, per the spec's delete policy."""
+    plan = WritePlan()
+    policy = spec.on_delete
+    for key in deleted_keys:
+        golden = golden_by_source.get(key)
+        target_id = target_by_golden.get(golden) if golden else None
+        if policy.action == "ignore" or golden is None or target_id is None:
+            why = ("delete policy: ignore" if policy.action == "ignore"
+                   else "never synced, nothing to delete")
+            plan.skipped.append(PlanSkip(key, golden or "", f"deleted in source ({why})"))
+            continue
+        last = last_hashes.get(golden)
+        if policy.action == "delete":
+            payload: dict[str, Any] = {}
+            digest = DELETED_BY_CONCORD
+            action: Action = "unchanged" if last in (DELETED_BY_CONCORD, DELETED_IN_TARGET) else "delete"
+        else:
+            assert policy.field is not None
+            payload = {policy.field: policy.value, spec.target.external_id: golden}
+            digest = content_hash(payload)
+            action = "unchanged" if last == digest else "update"
+        plan.writes.append(PlannedWrite(golden, key, action, payload, digest, target_id,
+                                        ("deleted_in_source",)))
     return plan

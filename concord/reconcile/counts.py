@@ -1,4 +1,5 @@
-"""Every input record ends as written, unchanged, quarantined or skipped: the counts add up."""
+"""Every input record ends as written (created, updated, deleted), unchanged, quarantined or
+skipped: the counts add up."""
 
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ class SyncCounts:
     extracted: int
     created: int
     updated: int
+    deleted: int
     unchanged: int
     quarantined: int
     skipped: int
 
     @property
     def accounted(self) -> int:
-        return self.created + self.updated + self.unchanged + self.quarantined + self.skipped
+        return (self.created + self.updated + self.deleted + self.unchanged + self.quarantined
+                + self.skipped)
 
     @property
     def balanced(self) -> bool:

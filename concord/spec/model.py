@@ -84,6 +84,24 @@ class DedupeRule(_Strict):
     resolve: Literal["auto", "review"] = "review"
 
 
+class DeletePolicy(_Strict):
+    """What a record deleted in the source does to its target record.
+
+    `ignore` leaves it (reported as skipped), `delete` deletes it, `flag` sets `field` to
+    `value` (e.g. an Account's status to "Former Customer": the sales history stays).
+    """
+
+    action: Literal["ignore", "delete", "flag"] = "ignore"
+    field: str | None = None
+    value: str | None = None
+
+    @model_validator(mode="after")
+    def _flag_names_field(self) -> DeletePolicy:
+        if self.action == "flag" and (self.field is None or self.value is None):
+            raise ValueError("on_delete: flag needs 'field' and 'value'")
+        return self
+
+
 class OwnerPolicy(_Strict):
     field: str = "OwnerId"
     house_account: str = Field(description="Salesforce User Id that owns orphaned records")
@@ -100,6 +118,7 @@ class ObjectSpec(_Strict):
         default=(), description="target fields that link an untracked record to an existing one"
     )
     owners: OwnerPolicy | None = None
+    on_delete: DeletePolicy = DeletePolicy()
     batch_size: int = Field(default=200, ge=1, le=200)
 
     @model_validator(mode="after")

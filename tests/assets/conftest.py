@@ -11,7 +11,7 @@ import dagster as dg
 import pytest
 from simple_salesforce import Salesforce
 
-from sandbox.harness import RunningSandbox, SandboxInfo, loopback_session
+from sandbox.harness import RunningSandbox, SandboxControl, SandboxInfo, loopback_session
 
 PLATFORM_SCALE = 300
 PLATFORM_SEED = 7
@@ -79,9 +79,8 @@ def sf(e2e_salesforce: SandboxInfo) -> Salesforce:
                       session=loopback_session(e2e_salesforce), version="60.0")
 
 
-def wipe_accounts(sf: Salesforce) -> None:
-    """The org is shared by the session's tests: start each from an empty Account table."""
-    ids = [r["Id"] for r in sf.query_all("SELECT Id FROM Account")["records"]]
-    for i in range(0, len(ids), 200):
-        sf.restful(f"composite/sobjects?ids={','.join(ids[i:i + 200])}&allOrNone=false",
-                   method="DELETE")
+def wipe_org(info: SandboxInfo) -> None:
+    """The org is shared by the session's tests: start each from no records at all. Not
+    even deleted ones: our golden ids are deterministic, and a deleted record carrying one
+    would (rightly) be reported as "deleted in Salesforce" and not re-created."""
+    SandboxControl(info).post("reset")

@@ -9,12 +9,12 @@ import dagster as dg
 import pytest
 from simple_salesforce import Salesforce
 
-from tests.assets.conftest import wipe_accounts
+from tests.assets.conftest import wipe_org
 
 
 @pytest.fixture(autouse=True)
-def _empty_org(sf: Salesforce) -> None:
-    wipe_accounts(sf)
+def _empty_org(e2e_salesforce) -> None:
+    wipe_org(e2e_salesforce)
 
 
 def run(instance: dg.DagsterInstance) -> tuple[bool, dict]:
@@ -37,7 +37,8 @@ def test_initial_load_moves_companies_and_the_counts_add_up(instance, sf, sync_e
     assert ok, s
     assert s["extracted"] > 0
     assert s["created"] > 0
-    assert s["extracted"] == s["created"] + s["updated"] + s["unchanged"] + s["quarantined"] + s["skipped"]
+    assert s["extracted"] == sum(s[k] for k in ("created", "updated", "deleted", "unchanged",
+                                                 "quarantined", "skipped"))
     rows = accounts(sf)
     people = contacts(sf)
     assert len(rows) + len(people) == s["created"]
@@ -222,3 +223,43 @@ def test_concord_sync_uses_configured_systems_instead_of_sandboxes(
     assert json.loads(capsys.readouterr().out)["syncs"]["crm_accounts"]["created"] > 0
     assert not (home / "var" / "platform.sqlite").exists()  # the configured platform was used
     assert not (home / "var" / "sandbox").exists()  # and the configured org, no sandbox
+
+
+def test_deletes_follow_the_spec_on_both_sides(instance, sf, sync_env: Path) -> None:
+    ok, _ = run(instance)
+    assert ok
+    con = sqlite3.connect(sync_env / "platform.sqlite")
+    live = {r["Concord_Id__c"]: r for r in accounts(sf)}
+    from concord.identity import golden_id_for
+
+    company = next(cid for (cid,) in con.execute(
+        "SELECT id FROM companies WHERE deleted_at IS NULL ORDER BY id")
+        if golden_id_for("platform", "companies", str(cid)) in live)
+    person = next(pid for (pid,) in con.execute(
+        "SELECT id FROM contacts WHERE deleted_at IS NULL ORDER BY id")
+        if any(p["Concord_Id__c"] == golden_id_for("platform", "contacts", str(pid))
+               for p in contacts(sf)))
+    stamp = "2026-10-30 12:00:00"
+    con.execute("UPDATE companies SET deleted_at = ?, updated_at = ? WHERE id = ?", (stamp, stamp, company))
+    con.execute("UPDATE contacts SET deleted_at = ?, updated_at = ? WHERE id = ?", (stamp, stamp, person))
+    con.commit()
+    # and someone deletes another synced Account in Salesforce
+    other = next(r for g, r in live.items() if g != golden_id_for("platform", "companies", str(company)))
+    sf.Account.delete(other["Id"])
+
+    ok, s = run(instance)
+    assert ok, s
+    flagged = sf.query(f"SELECT Customer_Status__c FROM Account WHERE Concord_Id__c = "
+                       f"'{golden_id_for('platform', 'companies', str(company))}'")["records"]
+    assert flagged[0]["Customer_Status__c"] == "Former Customer"  # policy: flag
+    gone = golden_id_for("platform", "contacts", str(person))
+    assert all(p["Concord_Id__c"] != gone for p in contacts(sf))  # policy: delete
+    assert s["deleted"] >= 1
+    # the Account deleted in Salesforce is reported, not re-created
+    assert all(r["Concord_Id__c"] != other["Concord_Id__c"] for r in accounts(sf))
+    import os
+
+    from concord.ledger import Ledger
+
+    log = Ledger(os.environ["CONCORD_LEDGER_URL"]).sync_log(outcome="skipped")
+    assert any("not re-created" in (r.error or "") for r in log)

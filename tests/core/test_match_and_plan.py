@@ -76,10 +76,10 @@ def test_xref_wins_over_keys() -> None:
 def test_plan_skips_what_was_already_written() -> None:
     matched = match_records([rec("1"), rec("2")], SPEC.match_on, ctx()).matched
     first = plan_writes(matched, SPEC, last_hashes={}, active_users={"005A"})
-    assert first.counts() == {"create": 2, "update": 0, "unchanged": 0}
+    assert first.counts() == {"create": 2, "update": 0, "unchanged": 0, "delete": 0}
     written = {w.golden_id: w.payload_hash for w in first.writes}
     again = plan_writes(matched, SPEC, last_hashes=written, active_users={"005A"})
-    assert again.counts() == {"create": 0, "update": 0, "unchanged": 2}
+    assert again.counts() == {"create": 0, "update": 0, "unchanged": 2, "delete": 0}
     assert again.to_send() == []
 
 
@@ -158,3 +158,32 @@ objects:
 """
     with pytest.raises(SpecError, match="listed before it"):
         parse_sync_spec(text)
+
+
+def test_source_deletes_follow_the_policy() -> None:
+    from concord.plan import DELETED_BY_CONCORD, plan_deletes
+    from concord.spec.model import DeletePolicy
+
+    ids = {"golden_by_source": {"1": "G1", "2": "G2"}, "target_by_golden": {"G1": "001A"}}
+    ignore = plan_deletes(["1"], SPEC, last_hashes={}, **ids)
+    assert ignore.writes == [] and "ignore" in ignore.skipped[0].reason
+
+    delete = SPEC.model_copy(update={"on_delete": DeletePolicy(action="delete")})
+    plan = plan_deletes(["1", "2", "3"], delete, last_hashes={}, **ids)
+    assert [(w.source_key, w.action, w.target_id) for w in plan.writes] == [("1", "delete", "001A")]
+    assert sorted(k.source_key for k in plan.skipped) == ["2", "3"]  # never synced
+    again = plan_deletes(["1"], delete, last_hashes={"G1": DELETED_BY_CONCORD}, **ids)
+    assert again.counts()["unchanged"] == 1
+
+    flag = SPEC.model_copy(update={"on_delete": DeletePolicy(action="flag", field="Name", value="(gone)")})
+    [w] = plan_deletes(["1"], flag, last_hashes={}, **ids).writes
+    assert w.action == "update" and w.payload["Name"] == "(gone)"
+
+
+def test_a_record_deleted_in_the_target_is_not_recreated() -> None:
+    from concord.plan import DELETED_IN_TARGET
+
+    matched = match_records([rec("1")], SPEC.match_on, ctx()).matched
+    plan = plan_writes(matched, SPEC, last_hashes={matched[0].golden_id: DELETED_IN_TARGET})
+    assert plan.writes == []
+    assert "not re-created" in plan.skipped[0].reason

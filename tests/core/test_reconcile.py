@@ -2,9 +2,9 @@ from concord.reconcile import SyncCounts, field_drift
 
 
 def test_counts_balance_only_when_every_record_is_accounted_for() -> None:
-    ok = SyncCounts(extracted=10, created=3, updated=2, unchanged=1, quarantined=3, skipped=1)
+    ok = SyncCounts(extracted=10, created=3, updated=1, deleted=1, unchanged=1, quarantined=3, skipped=1)
     assert ok.balanced
-    lost = SyncCounts(extracted=10, created=3, updated=2, unchanged=1, quarantined=3, skipped=0)
+    lost = SyncCounts(extracted=10, created=3, updated=1, deleted=1, unchanged=1, quarantined=3, skipped=0)
     assert not lost.balanced and lost.accounted == 9
 
 
