@@ -68,15 +68,19 @@ def instance(sync_env: Path) -> dg.DagsterInstance:
     return dg.DagsterInstance.ephemeral()
 
 
+def salesforce_client(info: SandboxInfo) -> Salesforce:
+    """simple-salesforce itself, with a fresh token, for looking at what a sync left."""
+    token = loopback_session(info).post(info.token_url, data={
+        "grant_type": "client_credentials",
+        "client_id": info.credentials["client_id"],
+        "client_secret": info.credentials["client_secret"]}).json()["access_token"]
+    return Salesforce(instance_url=info.base_url, session_id=token,
+                      session=loopback_session(info), version="60.0")
+
+
 @pytest.fixture
 def sf(e2e_salesforce: SandboxInfo) -> Salesforce:
-    """simple-salesforce itself, for looking at what the sync left in the org."""
-    token = loopback_session(e2e_salesforce).post(e2e_salesforce.token_url, data={
-        "grant_type": "client_credentials",
-        "client_id": e2e_salesforce.credentials["client_id"],
-        "client_secret": e2e_salesforce.credentials["client_secret"]}).json()["access_token"]
-    return Salesforce(instance_url=e2e_salesforce.base_url, session_id=token,
-                      session=loopback_session(e2e_salesforce), version="60.0")
+    return salesforce_client(e2e_salesforce)
 
 
 def wipe_org(info: SandboxInfo) -> None:

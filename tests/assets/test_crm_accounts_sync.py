@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 import pytest
 from simple_salesforce import Salesforce
 
-from tests.assets.conftest import wipe_org
-
-
-@pytest.fixture(autouse=True)
-def _empty_org(e2e_salesforce) -> None:
-    wipe_org(e2e_salesforce)
+from sandbox.harness import SandboxInfo
+from tests.assets.conftest import salesforce_client, wipe_org
 
 
 def run(instance: dg.DagsterInstance) -> tuple[bool, dict]:
@@ -32,63 +29,95 @@ def contacts(sf: Salesforce) -> list[dict]:
     return sf.query_all("SELECT Id, Email, AccountId, Concord_Id__c FROM Contact")["records"]
 
 
-def test_initial_load_moves_companies_and_the_counts_add_up(instance, sf, sync_env: Path) -> None:
-    ok, s = run(instance)
-    assert ok, s
+@pytest.fixture
+def fresh_org(e2e_salesforce: SandboxInfo) -> None:
+    """For tests that run the sync themselves: the shared org starts empty."""
+    wipe_org(e2e_salesforce)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The initial load and an unchanged re-run, once for the tests that only look."""
+
+    first: dict
+    second: dict
+    accounts: list[dict]
+    contacts: list[dict]
+    platform: Path
+    ledger_url: str
+
+
+@pytest.fixture(scope="module")
+def loaded(platform_template: Path, e2e_salesforce: SandboxInfo,
+           tmp_path_factory: pytest.TempPathFactory) -> Loaded:
+    home = tmp_path_factory.mktemp("initial-load")
+    platform = home / "platform.sqlite"
+    platform.write_bytes(platform_template.read_bytes())
+    ledger_url = f"sqlite:///{home / 'ledger.sqlite'}"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CONCORD_PLATFORM_URL", f"sqlite:///{platform}")
+        mp.setenv("CONCORD_LEDGER_URL", ledger_url)
+        mp.setenv("DAGSTER_HOME", str(home / "dagster_home"))
+        wipe_org(e2e_salesforce)
+        instance = dg.DagsterInstance.ephemeral()
+        ok, first = run(instance)
+        assert ok, first
+        org = salesforce_client(e2e_salesforce)
+        snapshot = (accounts(org), contacts(org))
+        ok, second = run(instance)
+        assert ok, second
+    return Loaded(first, second, *snapshot, platform, ledger_url)
+
+
+def test_initial_load_moves_companies_and_the_counts_add_up(loaded: Loaded) -> None:
+    s = loaded.first
     assert s["extracted"] > 0
     assert s["created"] > 0
     assert s["extracted"] == sum(s[k] for k in ("created", "updated", "deleted", "unchanged",
                                                  "quarantined", "skipped"))
-    rows = accounts(sf)
-    people = contacts(sf)
-    assert len(rows) + len(people) == s["created"]
-    assert len({r["Concord_Id__c"] for r in rows}) == len(rows)  # one Account per golden id
-    vats = [r["VAT_Id__c"] for r in rows if r["VAT_Id__c"]]
+    assert len(loaded.accounts) + len(loaded.contacts) == s["created"]
+    golden = [r["Concord_Id__c"] for r in loaded.accounts]
+    assert len(set(golden)) == len(golden)  # one Account per golden id
+    vats = [r["VAT_Id__c"] for r in loaded.accounts if r["VAT_Id__c"]]
     assert len(vats) == len(set(vats)), "same VAT id written twice: dedupe failed"
     assert s["quarantined"] > 0  # the platform's dirt is quarantined, not written
     assert s["api_calls"]["write"] >= 1
 
 
-def test_second_run_writes_nothing(instance, sf) -> None:
-    ok, first = run(instance)
-    assert ok
-    ok, again = run(instance)
-    assert ok
+def test_second_run_writes_nothing(loaded: Loaded) -> None:
+    first, again = loaded.first, loaded.second
     assert again["api_calls"]["write"] == 0
     assert again["api_calls"]["bulk_jobs"] == 0
     assert again["created"] == again["updated"] == 0
     assert again["unchanged"] == first["created"] + first["updated"]
-    assert len(accounts(sf)) + len(contacts(sf)) == first["created"]
 
 
-def test_contacts_hang_off_their_companys_account_once_per_email(instance, sf, sync_env) -> None:
-    ok, _ = run(instance)
-    assert ok
-    people = contacts(sf)
+def test_contacts_hang_off_their_companys_account_once_per_email(loaded: Loaded) -> None:
+    people = loaded.contacts
     assert people
-    account_ids = {r["Id"] for r in accounts(sf)}
+    account_ids = {r["Id"] for r in loaded.accounts}
     assert all(p["AccountId"] in account_ids for p in people)
     emails = [p["Email"].lower() for p in people if p["Email"]]
     assert len(emails) == len(set(emails)), "the same person was written twice"
     # each contact sits on the Account of its own platform company (or of the company that
     # company was merged into as a duplicate)
-    import os
-
     from concord.identity import golden_id_for
     from concord.ledger import Ledger
 
-    con = sqlite3.connect(sync_env / "platform.sqlite")
+    con = sqlite3.connect(loaded.platform)
     company_of = dict(con.execute("SELECT id, company_id FROM contacts"))
     leader = {golden_id_for("platform", "contacts", str(cid)): cid for cid in company_of}
-    led = Ledger(os.environ["CONCORD_LEDGER_URL"])
+    led = Ledger(loaded.ledger_url)
     company_golden = led.golden_ids("platform", "companies", [str(c) for c in set(company_of.values())])
-    account_golden = {r["Id"]: r["Concord_Id__c"] for r in accounts(sf)}
+    account_golden = {r["Id"]: r["Concord_Id__c"] for r in loaded.accounts}
     for p in people:
         company = str(company_of[leader[p["Concord_Id__c"]]])
         assert company_golden[company] == account_golden[p["AccountId"]]
 
 
-def test_existing_salesforce_account_is_linked_not_duplicated(instance, sf, sync_env: Path) -> None:
+def test_existing_salesforce_account_is_linked_not_duplicated(
+    fresh_org, instance, sf, sync_env: Path
+) -> None:
     con = sqlite3.connect(sync_env / "platform.sqlite")
     name, vat = con.execute(
         "SELECT name, vat_id FROM companies WHERE vat_id LIKE 'DE%' AND deleted_at IS NULL "
@@ -104,13 +133,11 @@ def test_existing_salesforce_account_is_linked_not_duplicated(instance, sf, sync
     assert matching[0]["Concord_Id__c"]  # adopted: now carries the golden id
 
 
-def test_inactive_owners_go_to_the_house_account(instance, sf) -> None:
+def test_inactive_owners_go_to_the_house_account(loaded: Loaded) -> None:
     from sandbox.reference import HOUSE_ACCOUNT_OWNER, SALESFORCE_USERS
 
-    ok, _ = run(instance)
-    assert ok
     inactive = {u.id for u in SALESFORCE_USERS if not u.is_active}
-    owners = {r["OwnerId"] for r in accounts(sf)}
+    owners = {r["OwnerId"] for r in loaded.accounts}
     assert not owners & inactive
     assert HOUSE_ACCOUNT_OWNER.id in owners
 
@@ -136,7 +163,7 @@ def test_definitions_load() -> None:
 
 
 def test_daily_limit_stops_cleanly_and_a_rerun_finishes_without_duplicates(
-    instance, sf, e2e_salesforce
+    fresh_org, instance, sf, e2e_salesforce
 ) -> None:
     from sandbox.harness import SandboxControl
 
@@ -183,23 +210,18 @@ def test_platform_edits_wake_the_sensor_once(sync_env: Path) -> None:
         assert again.run_key != first.run_key
 
 
-def test_one_account_per_real_company_against_the_generators_ground_truth(
-    instance, sf, sync_env: Path
-) -> None:
-    import os
+def test_one_account_per_real_company_against_the_generators_ground_truth(loaded: Loaded) -> None:
     from collections import defaultdict
 
     from concord.ledger import Ledger
 
-    ok, _ = run(instance)
-    assert ok
-    con = sqlite3.connect(sync_env / "platform.sqlite")
+    con = sqlite3.connect(loaded.platform)
     entity_of = dict(con.execute(
         "SELECT t.company_id, t.entity_id FROM truth_companies t JOIN companies c ON c.id = t.company_id "
         "WHERE c.deleted_at IS NULL"))
-    led = Ledger(os.environ["CONCORD_LEDGER_URL"])
+    led = Ledger(loaded.ledger_url)
     golden_of = led.golden_ids("platform", "companies", [str(k) for k in entity_of])
-    account_of = {r["Concord_Id__c"]: r["Id"] for r in accounts(sf)}
+    account_of = {r["Concord_Id__c"]: r["Id"] for r in loaded.accounts}
     accounts_per_entity: dict[str, set[str]] = defaultdict(set)
     for company, entity in entity_of.items():
         golden = golden_of.get(str(company))
@@ -211,7 +233,7 @@ def test_one_account_per_real_company_against_the_generators_ground_truth(
 
 
 def test_concord_sync_uses_configured_systems_instead_of_sandboxes(
-    sync_env: Path, sf, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    fresh_org, sync_env: Path, sf, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import json
 
@@ -225,7 +247,7 @@ def test_concord_sync_uses_configured_systems_instead_of_sandboxes(
     assert not (home / "var" / "sandbox").exists()  # and the configured org, no sandbox
 
 
-def test_deletes_follow_the_spec_on_both_sides(instance, sf, sync_env: Path) -> None:
+def test_deletes_follow_the_spec_on_both_sides(fresh_org, instance, sf, sync_env: Path) -> None:
     ok, _ = run(instance)
     assert ok
     con = sqlite3.connect(sync_env / "platform.sqlite")
