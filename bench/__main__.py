@@ -1,5 +1,5 @@
 import sys
 
-from bench import salesforce_calls, sync_end_to_end
+from bench import salesforce_calls, sync_end_to_end, xero_invoices
 
-sys.exit(salesforce_calls.main([]) or sync_end_to_end.main([]))
+sys.exit(salesforce_calls.main([]) or sync_end_to_end.main([]) or xero_invoices.main([]))

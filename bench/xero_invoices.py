@@ -1,0 +1,89 @@
+"""Invoices into the sandbox Xero under its real per-minute limit.
+
+    python -m bench.xero_invoices [--invoices 10000] [--scale-time 60]
+
+Writes N ACCREC invoices through XeroClient (50 per POST) against a sandbox whose clock runs
+F times faster (a minute lasts 60/F seconds), and prints one JSON object: POSTs sent against
+ceil(N/50), calls the sandbox refused (429), client retries, and the elapsed time against
+the floor the 60-a-minute limit sets: (ceil(POSTs/60) - 1) windows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from xero_python.accounting.models import Contact, Invoice, LineItem
+
+from concord.ledger import Ledger, TokenSet
+from resources.xero.client import XeroClient
+from sandbox.harness import SandboxControl, running_sandbox
+
+MINUTE_LIMIT = 60
+BATCH = 50
+
+
+def _invoices(n: int) -> list[Invoice]:
+    today = date.today()
+    return [
+        Invoice(type="ACCREC", contact=Contact(name=f"Bench Contact {i % 97}"),
+                invoice_number=f"B-{i:06d}", status="AUTHORISED", date=today,
+                due_date=today + timedelta(days=14),
+                line_items=[LineItem(description="Service", quantity=Decimal("2"),
+                                     unit_amount=Decimal("10.00"), account_code="200",
+                                     tax_type="OUTPUT2")])
+        for i in range(n)
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--invoices", type=int, default=10_000)
+    ap.add_argument("--scale-time", type=float, default=60.0)
+    args = ap.parse_args(argv)
+    scale = args.scale_time
+    with tempfile.TemporaryDirectory() as tmp, running_sandbox(
+            "xero", Path(tmp) / "xero", args=["--scale-time", str(scale), "--day-limit", "100000"]
+    ) as info:
+        creds = info.credentials
+        ledger = Ledger.open(f"sqlite:///{Path(tmp) / 'ledger.sqlite'}",
+                             token_key=Fernet.generate_key().decode())
+        client = XeroClient(
+            base_url=info.base_url, token_url=info.token_url,
+            connections_url=info.extra["connections_url"], client_id=creds["client_id"],
+            client_secret=creds["client_secret"], tenant_id=creds["tenant_id"], ledger=ledger,
+            ca_bundle=info.ca_bundle, minute_limit=MINUTE_LIMIT, time_scale=scale)
+        client.vault.store(TokenSet(access_token=creds["access_token"],
+                                    refresh_token=creds["refresh_token"],
+                                    expires_at=datetime.now(UTC) + timedelta(seconds=1)))
+        client.vault.access_token()  # a refresh before the clock starts, not inside the figure
+        control = SandboxControl(info)
+        control.reset_calls()
+        invoices = _invoices(args.invoices)
+        started = time.monotonic()
+        written = sum(r.success for batch in client.upsert_invoices(invoices) for r in batch)
+        elapsed = time.monotonic() - started
+        calls = control.calls()
+    posts = calls["by_kind"].get("invoices", 0)
+    minimum = math.ceil(args.invoices / BATCH)
+    floor = (math.ceil(minimum / MINUTE_LIMIT) - 1) * 60 / scale
+    print(json.dumps({
+        "invoices": args.invoices, "written": written, "scale_time": scale,
+        "posts": posts, "minimum_posts": minimum, "ratio": round(posts / minimum, 3),
+        "client_retries": client.calls.retries, "client_calls": client.calls.as_dict(),
+        "seconds": round(elapsed, 2), "floor_seconds": round(floor, 2),
+        "over_floor": round(elapsed / floor, 3) if floor else None,
+    }, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
