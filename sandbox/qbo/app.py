@@ -10,13 +10,13 @@ from typing import Any
 from starlette.responses import Response
 
 from sandbox.common.app import SandboxApp
+from sandbox.common.clock import ScaledClock
 from sandbox.common.faults import FaultRule
 from sandbox.common.router import ApiRequest
 from sandbox.common.server import parse_options, serve
 from sandbox.common.store import StateStore
 from sandbox.common.tls import TlsFiles
 from sandbox.qbo import wire
-from sandbox.qbo.clock import ScaledClock
 from sandbox.qbo.faults import authentication_body, server_error, throttled, unsupported_operation
 from sandbox.qbo.handlers.base import ERROR_TYPE, Qbo
 from sandbox.qbo.oauth import OAuthState
@@ -66,7 +66,7 @@ def create_realm(state: SandboxState, body: dict[str, Any]) -> Company:
 
 def build_app(qbo: Qbo, throttle: RealmThrottle) -> ThrottledApp:
     app = SandboxApp(build_router(qbo), fault_response=fault_response, not_found=_not_found,
-                     scale_time=1 / qbo.clock.factor)
+                     scale_time=1 / qbo.clock.scale)
 
     def new_realm(body: Any) -> dict[str, Any]:
         company = create_realm(qbo.state, body or {})
@@ -79,7 +79,8 @@ def build_app(qbo: Qbo, throttle: RealmThrottle) -> ThrottledApp:
         return {"realm_id": realm_id, **qbo.oauth.connect(realm_id)}
 
     def advance(body: Any) -> dict[str, Any]:
-        offset = qbo.clock.advance(float((body or {}).get("seconds", 0)))
+        qbo.clock.advance(float((body or {}).get("seconds", 0)))
+        offset = qbo.clock.offset
         qbo.state.store.put_json("clock_offset", offset)
         return {"offset_seconds": offset, "now": qbo.clock.now()}
 
@@ -92,7 +93,7 @@ def build_app(qbo: Qbo, throttle: RealmThrottle) -> ThrottledApp:
                     lambda _b: {"ok": True, "epoch": qbo.oauth.expire_access_tokens()})
     app.add_control("POST", "clock/advance", advance)
     app.add_control("GET", "clock", lambda _b: {"now": qbo.clock.now(),
-                                                "factor": qbo.clock.factor,
+                                                "factor": qbo.clock.scale,
                                                 "offset_seconds": qbo.clock.offset})
     app.add_control("GET", "oauth", lambda _b: qbo.oauth.policy())
     app.add_control("POST", "oauth", lambda b: qbo.oauth.set_policy(b or {}))
@@ -118,7 +119,7 @@ def main(argv: Sequence[str]) -> int:
     if options.scale_time <= 0:
         raise SystemExit("--scale-time must be positive")
     store = StateStore(options.state_dir / "qbo.sqlite3")
-    clock = ScaledClock(options.scale_time, float(store.get_json("clock_offset", 0.0)))
+    clock = ScaledClock(options.scale_time, offset=float(store.get_json("clock_offset", 0.0)))
     state = SandboxState(store)
     if not state.companies:
         extra = options.extra

@@ -16,8 +16,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from sandbox.common.clock import ScaledClock
 from sandbox.common.store import StateStore
-from sandbox.qbo.clock import ScaledClock
 
 ACCESS_TTL = 3600
 REFRESH_TTL = 8_726_400

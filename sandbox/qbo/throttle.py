@@ -18,8 +18,8 @@ from typing import Any
 from starlette.types import Receive, Scope, Send
 
 from sandbox.common.app import SandboxApp
+from sandbox.common.clock import ScaledClock
 from sandbox.qbo import wire
-from sandbox.qbo.clock import ScaledClock
 from sandbox.qbo.faults import throttled
 
 _REALM_PATH = re.compile(r"^/v3/company/([^/]+)/")

@@ -11,13 +11,12 @@ from typing import Any
 from starlette.responses import Response
 
 from sandbox.common.app import SandboxApp
-from sandbox.common.clock import MonotonicClock
+from sandbox.common.clock import MonotonicClock, ScaledClock
 from sandbox.common.faults import FaultRule
 from sandbox.common.router import ApiRequest
 from sandbox.common.server import parse_options, serve
 from sandbox.common.store import StateStore
 from sandbox.common.tls import TlsFiles
-from sandbox.xero.clock import ScaledClock
 from sandbox.xero.concurrency import ConcurrencyGate
 from sandbox.xero.errors import not_found, problem, rate_limited
 from sandbox.xero.handlers.base import Xero
@@ -76,7 +75,8 @@ def build_app(xero: Xero, clock: ScaledClock) -> ConcurrencyGate:
 
     def advance(body: Any) -> dict[str, Any]:
         seconds = float((body or {}).get("seconds", 0))
-        return {"now": clock.advance(seconds)}
+        clock.advance(seconds)
+        return {"now": clock.now()}
 
     def reset(_body: Any) -> dict[str, Any]:
         xero.state.wipe()

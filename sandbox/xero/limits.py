@@ -15,8 +15,8 @@ import threading
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
+from sandbox.common.clock import ScaledClock
 from sandbox.common.store import StateStore
-from sandbox.xero.clock import ScaledClock
 
 MINUTE = 60.0
 DAY = 86400.0

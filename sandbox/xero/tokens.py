@@ -17,8 +17,8 @@ import math
 import secrets
 from dataclasses import dataclass
 
+from sandbox.common.clock import ScaledClock
 from sandbox.common.store import StateStore
-from sandbox.xero.clock import ScaledClock
 from sandbox.xero.errors import oauth_error
 
 ACCESS_TTL = 30 * 60

@@ -11,9 +11,9 @@ from typing import Any
 
 from starlette.responses import Response
 
+from sandbox.common.clock import ScaledClock
 from sandbox.common.router import ApiRequest
 from sandbox.qbo import wire
-from sandbox.qbo.clock import ScaledClock
 from sandbox.qbo.faults import (
     WWW_AUTHENTICATE,
     QboFault,
