@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from assets.steps.common import STEP_RETRY, StepScope, api_call_metadata, partition_label
+from assets.steps.common import STEP_RETRY, StepScope, api_call_metadata, jsonable, partition_label
 from concord.errors import RateLimitExhausted
 from concord.identity import idempotency_key
 from concord.ledger import Ledger, OutboxEntry, QuarantineRow, SyncLogRow, XrefLink
@@ -143,7 +143,7 @@ def _record_batch(scope: StepScope, led: Ledger, batch: list[WriteResult],
             QuarantineRow(scope.sync, scope.obj_name, by_golden[r.key].source_key,
                           f"{target.system}.{r.errors[0].status_code if r.errors else 'ERROR'}",
                           (r.errors[0].fields[0] if r.errors and r.errors[0].fields else None),
-                          errors[r.key], payload=_jsonable(by_golden[r.key].payload),
+                          errors[r.key], payload=jsonable(by_golden[r.key].payload),
                           run_id=run_id, partition=partition)
             for r in bad
         )
@@ -156,8 +156,3 @@ def _record_batch(scope: StepScope, led: Ledger, batch: list[WriteResult],
                    None if r.key in ok_keys else result.failed.get(by_golden[r.key].source_key))
         for r in batch
     )
-
-
-def _jsonable(payload: dict) -> dict:
-    return {k: v if v is None or isinstance(v, str | int | bool) else str(v)
-            for k, v in payload.items()}

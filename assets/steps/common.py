@@ -75,3 +75,9 @@ def table_metadata(
     )
     more = f"\n…and {len(rows) - limit} more" if len(rows) > limit else ""
     return dg.MetadataValue.md(head + body + more if rows else "_none_")
+
+
+def jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A record's values as the ledger stores them (JSON): Decimal, dates and the like as text."""
+    return {k: v if v is None or isinstance(v, str | int | float | bool) else str(v)
+            for k, v in values.items()}

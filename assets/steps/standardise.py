@@ -4,7 +4,7 @@ from collections import Counter
 
 import dagster as dg
 
-from assets.steps.common import StepScope, partition_label, table_metadata
+from assets.steps.common import StepScope, jsonable, partition_label, table_metadata
 from concord.ledger import QuarantineRow
 from concord.model import SourceRecord
 from concord.standardise import standardise_records
@@ -32,7 +32,7 @@ def build_standardise(scope: StepScope) -> dg.AssetsDefinition:
         by_key = {r.key: r for r in source}
         led.quarantine(
             QuarantineRow(scope.sync, scope.obj_name, r.key, r.rule, r.field, r.message,
-                          payload={k: _jsonable(v) for k, v in by_key[r.key].values.items()},
+                          payload=jsonable(by_key[r.key].values),
                           run_id=run_id, partition=part)
             for r in result.rejected
         )
@@ -62,9 +62,3 @@ def build_standardise(scope: StepScope) -> dg.AssetsDefinition:
         )
 
     return _standardise
-
-
-def _jsonable(value: object) -> object:
-    return value if value is None or isinstance(value, str | int | float | bool) else str(value)
-
-

@@ -7,7 +7,7 @@ make one cluster {A, B, C}, with the reasons kept per pair for the steward.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from concord.model import StandardRecord
@@ -90,26 +90,17 @@ def find_clusters(
                 reasons[pair].add(rule.name)
                 if rule.resolve == "review":
                     review_links.add(pair)
-    groups: dict[str, list[str]] = defaultdict(list)
-    for a, b in reasons:
-        for k in (a, b):
-            groups[uf.find(k)].append(k)
+    # One pass over the pairs, grouped by cluster root (sorting all pairs per cluster was
+    # quadratic in the number of clusters).
+    pairs_of: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for pair in reasons:
+        pairs_of[uf.find(pair[0])].append(pair)
     clusters = []
-    for members in groups.values():
-        ordered = tuple(sorted(set(members), key=order))
-        member_set = set(ordered)
-        pairs = tuple(
-            Pair(a, b, tuple(sorted(r)))
-            for (a, b), r in sorted(reasons.items(), key=lambda kv: (order(kv[0][0]), order(kv[0][1])))
-            if a in member_set
-        )
-        auto = not any((p.a, p.b) in review_links for p in pairs)
+    for links in pairs_of.values():
+        links.sort(key=lambda ab: (order(ab[0]), order(ab[1])))
+        ordered = tuple(sorted({k for ab in links for k in ab}, key=order))
+        pairs = tuple(Pair(a, b, tuple(sorted(reasons[(a, b)]))) for a, b in links)
+        auto = not any(ab in review_links for ab in links)
         clusters.append(Cluster(f"{prefix}-{ordered[0]}", ordered, ordered[0], pairs, auto))
     clusters.sort(key=lambda c: order(c.survivor))
     return clusters
-
-
-def survivors(records: Iterable[StandardRecord], clusters: Iterable[Cluster]) -> list[StandardRecord]:
-    """The records to sync: every record except the losers of its cluster."""
-    losers = {k for c in clusters for k in c.losers}
-    return [r for r in records if r.key not in losers]
