@@ -100,32 +100,38 @@ class Transport(requests.Session):
         attempt = 0
         while True:
             attempt += 1
-            if info.charged:
-                self.budget.acquire()
             headers = dict(kwargs.pop("headers", None) or {})
             signed = {}
             if authenticate and self.authenticator is not None:
                 # Overrides the library's own header: its token may be the stale one.
                 signed = dict(self.authenticator.headers())
                 headers.update(signed)
+            if info.charged:
+                self.budget.acquire()
             started = time.monotonic()
+            lost: requests.RequestException | None = None
             try:
                 response = super().request(method, url, *args, headers=headers, **kwargs)
             except (requests.ConnectionError, requests.Timeout) as exc:
+                lost = exc
+            finally:
+                if info.charged:
+                    self.budget.settle()
+            if lost is not None:
                 self.calls.record(info.kind, info.endpoint)
-                never_sent = _never_sent(exc)
+                never_sent = _never_sent(lost)
                 logger.debug("%s %s %s -> %s (%s, attempt %d)", system, method, shown,
-                             type(exc).__name__, info.kind, attempt)
+                             type(lost).__name__, info.kind, attempt)
                 if not (idempotent or never_sent):
                     raise UncertainWrite(
-                        f"{method} {info.endpoint}: connection lost ({type(exc).__name__}) "
+                        f"{method} {info.endpoint}: connection lost ({type(lost).__name__}) "
                         "after the request was sent; read back before retrying",
                         system=system,
                     ) from None
                 if attempt >= self.retry.attempts:
                     raise RetriableError(
                         f"{method} {info.endpoint}: connection failed {attempt} times "
-                        f"({type(exc).__name__})",
+                        f"({type(lost).__name__})",
                         system=system,
                     ) from None
                 self.calls.record_retry()

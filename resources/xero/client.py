@@ -9,11 +9,14 @@ lost: Xero replays the first answer and writes nothing twice.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,22 +39,25 @@ from .wire import TransportPool
 
 BATCH_SIZE = 50  # Xero: keep batches at or under 50 (3.5 MB body limit)
 PAGE_SIZE = 1000  # the largest pageSize Xero accepts
+CONCURRENT_LIMIT = 5  # Xero: at most 5 calls in progress per tenant
 
 _BUDGETS: dict[tuple[str, str], RateBudget] = {}
 _BUDGETS_LOCK = threading.Lock()
 
 
 def tenant_budget(base_url: str, tenant_id: str, *, minute_limit: int = 60,
-                  window_seconds: float = 60.0, day_reserve: int = 0) -> RateBudget:
-    """One budget per Xero host and tenant in this process: Xero's 60/minute is per tenant,
-    so every client of the tenant must spend from the same window. The first caller's
-    settings win."""
+                  window_seconds: float = 60.0, day_reserve: int = 0,
+                  concurrent_limit: int = CONCURRENT_LIMIT) -> RateBudget:
+    """One budget per Xero host and tenant in this process: Xero's 60/minute and 5 in
+    progress are per tenant, so every client of the tenant must spend from the same window.
+    The first caller's settings win."""
     key = (urlsplit(base_url).netloc, tenant_id)
     with _BUDGETS_LOCK:
         budget = _BUDGETS.get(key)
         if budget is None:
             budget = RateBudget(system=SYSTEM, reserve=day_reserve, per_window=minute_limit,
-                                window_seconds=window_seconds)
+                                window_seconds=window_seconds,
+                                max_in_flight=concurrent_limit)
             _BUDGETS[key] = budget
         return budget
 
@@ -102,11 +108,15 @@ class XeroClient:
         retry: RetryPolicy | None = None,
         scope: Sequence[str] = SCOPE,
         page_size: int = PAGE_SIZE,
+        concurrency: int = CONCURRENT_LIMIT,
+        batch_size: int = BATCH_SIZE,
         key_salt: str = "",
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.tenant_id = tenant_id
         self.page_size = page_size
+        self.concurrency = max(1, concurrency)
+        self.batch_size = min(max(1, batch_size), BATCH_SIZE)
         self.key_salt = key_salt
         self.transport = Transport(
             XeroProfile(token_url, connections_url),
@@ -185,36 +195,55 @@ class XeroClient:
         return found
 
     # ----- writes ---------------------------------------------------------------------
+    def _post_batches(self, items: Sequence[Any], post: Callable[[Sequence[Any]], list[XeroWriteResult]]
+                      ) -> Iterator[list[XeroWriteResult]]:
+        """Up to `concurrency` batches in flight (the tenant budget caps the tenant's total),
+        results yielded in input order. On a failure the batches not yet sent are cancelled;
+        those already sent finish, and their answers are replayed by Idempotency-Key when the
+        outbox resends them."""
+        pending: deque[Future[list[XeroWriteResult]]] = deque()
+        pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="xero-post")
+        try:
+            for chunk in _chunks(items, self.batch_size):
+                # copy_context: the transport's "declared idempotent" flag is a contextvar.
+                pending.append(pool.submit(contextvars.copy_context().run, post, chunk))
+                while len(pending) > self.concurrency or (pending and pending[0].done()):
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _post_invoices(self, chunk: Sequence[Invoice]) -> list[XeroWriteResult]:
+        body = Invoices(invoices=list(chunk))
+        key = idempotency_key("invoices", serialize(body), self.key_salt)
+        answer = self._call("invoices", self.accounting.update_or_create_invoices,
+                            self.tenant_id, body, summarize_errors=False, idempotency_key=key)
+        return [XeroWriteResult(key=sent.invoice_number or got.invoice_number,
+                                success=not got.has_errors,
+                                xero_id=None if got.has_errors else str(got.invoice_id),
+                                errors=_messages(got))
+                for sent, got in _paired(chunk, answer.invoices, "invoices")]
+
+    def _post_contacts(self, chunk: Sequence[Contact]) -> list[XeroWriteResult]:
+        body = Contacts(contacts=list(chunk))
+        key = idempotency_key("contacts", serialize(body), self.key_salt)
+        answer = self._call("contacts", self.accounting.update_or_create_contacts,
+                            self.tenant_id, body, summarize_errors=False, idempotency_key=key)
+        results = []
+        for sent, got in _paired(chunk, answer.contacts, "contacts"):
+            failed = bool(getattr(got, "has_validation_errors", False)
+                          or getattr(got, "validation_errors", None))
+            results.append(XeroWriteResult(
+                key=sent.contact_number or sent.name, success=not failed,
+                xero_id=None if failed else str(got.contact_id), errors=_messages(got)))
+        return results
+
     def upsert_invoices(self, invoices: Sequence[Invoice]) -> Iterator[list[XeroWriteResult]]:
         """POST (create or update by InvoiceID / ACCREC InvoiceNumber), one result list per
         batch of 50, in input order."""
-        for chunk in _chunks(invoices, BATCH_SIZE):
-            body = Invoices(invoices=list(chunk))
-            key = idempotency_key("invoices", serialize(body),
-                                  self.key_salt)
-            answer = self._call("invoices", self.accounting.update_or_create_invoices,
-                                self.tenant_id, body, summarize_errors=False,
-                                idempotency_key=key)
-            yield [XeroWriteResult(key=sent.invoice_number or got.invoice_number,
-                                   success=not got.has_errors,
-                                   xero_id=None if got.has_errors else str(got.invoice_id),
-                                   errors=_messages(got))
-                   for sent, got in _paired(chunk, answer.invoices, "invoices")]
+        return self._post_batches(invoices, self._post_invoices)
 
     def upsert_contacts(self, contacts: Sequence[Contact]) -> Iterator[list[XeroWriteResult]]:
         """POST (create or update by ContactID, ContactNumber, then active Name)."""
-        for chunk in _chunks(contacts, BATCH_SIZE):
-            body = Contacts(contacts=list(chunk))
-            key = idempotency_key("contacts", serialize(body),
-                                  self.key_salt)
-            answer = self._call("contacts", self.accounting.update_or_create_contacts,
-                                self.tenant_id, body, summarize_errors=False,
-                                idempotency_key=key)
-            results = []
-            for sent, got in _paired(chunk, answer.contacts, "contacts"):
-                failed = bool(getattr(got, "has_validation_errors", False)
-                              or getattr(got, "validation_errors", None))
-                results.append(XeroWriteResult(
-                    key=sent.contact_number or sent.name, success=not failed,
-                    xero_id=None if failed else str(got.contact_id), errors=_messages(got)))
-            yield results
+        return self._post_batches(contacts, self._post_contacts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -109,15 +110,74 @@ class FakeClock:
         self.now += seconds
 
 
+def _call(budget: RateBudget, clock: FakeClock, seconds: float = 0.0) -> None:
+    """One call through the budget that takes `seconds` to answer."""
+    budget.acquire()
+    clock.now += seconds
+    budget.settle()
+
+
 def test_sliding_window_blocks_until_a_call_is_allowed():
     clock = FakeClock()
     budget = RateBudget(per_window=3, window_seconds=60, clock=clock, sleep=clock.sleep)
     for _ in range(3):
-        budget.acquire()
+        _call(budget, clock)
     assert clock.slept == []
     clock.now = 10.0
     budget.acquire()  # the 4th call waits for the 1st to leave the window
     assert clock.now == pytest.approx(60.0)
+
+
+def test_window_counts_from_the_answer_not_the_send():
+    """The server saw a call somewhere between send and answer: a window measured from the
+    send could let the next call arrive before the server's window has moved on."""
+    clock = FakeClock()
+    budget = RateBudget(per_window=2, window_seconds=60, clock=clock, sleep=clock.sleep)
+    _call(budget, clock, seconds=5.0)  # sent at 0, answered at 5
+    _call(budget, clock, seconds=5.0)  # sent at 5, answered at 10
+    budget.acquire()
+    assert clock.now == pytest.approx(65.0)
+
+
+def test_a_call_in_flight_holds_its_slot():
+    clock = FakeClock()
+    budget = RateBudget(per_window=1, window_seconds=60, clock=clock, sleep=clock.sleep)
+    budget.acquire()  # not answered yet
+    released = threading.Event()
+
+    def answer_later() -> None:
+        released.wait(5)
+        clock.now = 3.0
+        budget.settle()
+
+    threading.Thread(target=answer_later).start()
+    released.set()
+    budget.acquire()  # waits for the answer, then a whole window from it
+    assert clock.now == pytest.approx(63.0)
+
+
+def test_no_more_than_max_in_flight_at_once():
+    budget = RateBudget(max_in_flight=3)
+    lock = threading.Lock()
+    now = peak = 0
+
+    def call() -> None:
+        nonlocal now, peak
+        budget.acquire()
+        with lock:
+            now += 1
+            peak = max(peak, now)
+        time.sleep(0.01)
+        with lock:
+            now -= 1
+        budget.settle()
+
+    threads = [threading.Thread(target=call) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert peak == 3 and budget.in_flight == 0
 
 
 def test_server_says_window_empty_blocks_for_its_reset():
@@ -126,6 +186,22 @@ def test_server_says_window_empty_blocks_for_its_reset():
     budget.observe(LimitReading(window_remaining=0, window_reset_after=12.0))
     budget.acquire()
     assert clock.slept == [pytest.approx(12.0)]
+
+
+def test_server_empty_window_is_trusted_only_when_our_count_disagrees():
+    clock = FakeClock()
+    budget = RateBudget(per_window=2, window_seconds=60, clock=clock, sleep=clock.sleep)
+    _call(budget, clock, 1.0)
+    budget.observe(LimitReading(window_remaining=0))  # someone else spent the rest
+    budget.acquire()
+    assert clock.now == pytest.approx(61.0)  # a whole window from the reading
+    budget.settle()
+    _call(budget, clock, 1.0)
+    clock.now = 100.0
+    # Two of our own calls fill the window: its oldest answer says when, not a whole window.
+    budget.observe(LimitReading(window_remaining=0))
+    budget.acquire()
+    assert clock.now == pytest.approx(121.0)
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,9 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -191,26 +193,29 @@ def test_expired_access_token_is_renewed_through_the_vault(
 
 
 def test_scaled_minute_limit_is_never_hit(tmp_path: Path, tag: str) -> None:
-    """The sandbox's real 60/minute limit, a minute lasting a second: 130 POSTs cross
-    three windows without one 429 (refused calls are not charged to the day)."""
+    """The sandbox's real limits, a minute lasting a second: 130 POSTs, five at a time,
+    cross three windows without one 429 for the minute or for concurrency (refused calls
+    are not charged to the day)."""
     scale = 60.0
     sandbox = launch_sandbox("xero", tmp_path / "scaled", args=("--scale-time", str(scale)))
     try:
         control = SandboxControl(sandbox.info)
         client = make_client(sandbox.info, tmp_path / "ledger.sqlite3", minute_limit=60,
-                             time_scale=scale)
+                             time_scale=scale, batch_size=1)
         day_before = day_remaining(control, client.tenant_id)
         control.reset_calls()
         started = time.monotonic()
-        results = [r for i in range(130)
-                   for batch in client.upsert_invoices([invoice(f"{tag}-{i}", f"{tag} Rate")])
+        results = [r for batch in client.upsert_invoices(
+                       [invoice(f"{tag}-{i}", f"{tag} Rate") for i in range(130)])
                    for r in batch]
         elapsed = time.monotonic() - started
 
+        assert [r.key for r in results] == [f"{tag}-{i}" for i in range(130)]  # input order
         assert all(r.success for r in results)
         calls = control.calls()["by_kind"]
         assert calls["invoices"] == 130  # every POST reached the server once: no 429 resend
         assert client.calls.retries == 0
+        assert client.budget.peak_in_flight == 5  # Xero's concurrency limit, used in full
         # refused calls are not charged: all 130 counted against the day means none refused
         assert day_before - day_remaining(control, client.tenant_id) == 130
         assert elapsed >= 2 * 60 / scale  # 130 calls at 60 a window need > 2 windows
@@ -235,3 +240,40 @@ def test_resource_builds_a_working_client(sandbox: RunningSandbox, ledger_path: 
 
     assert list(client.invoices_changed_since(datetime.now(UTC) + timedelta(hours=1))) == []
     assert creds["client_secret"] not in repr(resource.get_client())
+
+
+def test_every_response_the_connector_receives_matches_xeros_spec(
+        client: XeroClient, tag: str) -> None:
+    """Each accounting operation XeroClient uses, as its own calls received it (captured at
+    the transport), validates against Xero's OpenAPI description; the token endpoint is not
+    in it (the identity spec describes /Connections only)."""
+    from urllib.parse import urlsplit
+
+    from tests.sandbox.test_xero_schema import check
+
+    seen: list[tuple[str, str, int, Any]] = []
+
+    def capture(response: Any, *args: Any, **kwargs: Any) -> None:
+        path = urlsplit(response.url).path
+        if "/api.xro/2.0/" in path:
+            seen.append((response.request.method, path.split("/api.xro/2.0", 1)[1],
+                         response.status_code, response.json(parse_float=Decimal)))
+
+    client.transport.hooks["response"].append(capture)
+    results = [r for batch in client.upsert_invoices(
+        [invoice(f"{tag}-ok", f"{tag} Spec"), invoice(f"{tag}-bad", f"{tag} Spec", account="999")])
+        for r in batch]
+    assert [r.success for r in results] == [True, False]
+    contacts = [r for batch in client.upsert_contacts([Contact(name=f"{tag} Spec Two")])
+                for r in batch]
+    assert contacts[0].success
+    assert client.invoices_by_number([f"{tag}-ok"])
+    since = datetime.now(UTC) - timedelta(minutes=5)
+    assert list(client.invoices_changed_since(since))
+    assert list(client.contacts_changed_since(since))
+
+    operations = {(method, path) for method, path, _, _ in seen}
+    assert operations == {("POST", "/Invoices"), ("POST", "/Contacts"), ("GET", "/Invoices"),
+                          ("GET", "/Contacts")}
+    for method, path, status, body in seen:
+        check(path, method.lower(), body, status=str(status))
