@@ -223,7 +223,8 @@ def run_plan(sync: str, *, as_json: bool, partition_range: str | None, full: boo
         return 2
     if embedded_platform:
         local.ensure_platform()
-    with local.sandboxes():
+    systems = sorted({obj.target.system for obj in module.SPEC.objects.values()})
+    with local.sandboxes(systems):
         run = dry_run(sync, partition_range=span)
     emit(json.dumps(plan_json(run, limit=limit), sort_keys=True, default=str) if as_json
          else format_plan(run, limit=limit))

@@ -9,8 +9,12 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from cryptography.fernet import Fernet
 
 from sandbox.harness import SandboxInfo, launch_sandbox
 
@@ -39,9 +43,23 @@ def set_local_defaults() -> bool:
     embedded_platform = not os.environ.get("CONCORD_PLATFORM_URL")
     os.environ.setdefault("CONCORD_PLATFORM_URL", f"sqlite:///{platform_path()}")
     os.environ.setdefault("CONCORD_LEDGER_URL", f"sqlite:///{var_dir() / 'ledger.sqlite'}")
+    if not os.environ.get("CONCORD_TOKEN_KEY"):
+        os.environ["CONCORD_TOKEN_KEY"] = local_token_key()
     os.environ.setdefault("DAGSTER_HOME", str(home() / ".dagster_home"))
     prepare_instance_home(Path(os.environ["DAGSTER_HOME"]))
     return embedded_platform
+
+
+def local_token_key() -> str:
+    """The embedded default's key for the ledger's token table, made once and kept in
+    `var/token.key` (owner-only). A real deployment sets CONCORD_TOKEN_KEY instead."""
+    path = var_dir() / "token.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(Fernet.generate_key().decode())
+    return path.read_text().strip()
 
 
 def prepare_instance_home(dagster_home: Path) -> None:
@@ -64,7 +82,8 @@ def ensure_platform(scale: int = DEFAULT_SCALE, seed: int = DEFAULT_SEED) -> Pat
 
 
 # The variable that says a system is configured; unset, its sandbox stands in for it.
-CONFIGURED_BY = {"salesforce": "SALESFORCE_INSTANCE_URL"}
+CONFIGURED_BY = {"salesforce": "SALESFORCE_INSTANCE_URL", "xero": "XERO_TENANT_ID",
+                 "qbo": "QBO_REALM_ID"}
 
 SANDBOX_ENV = {
     "salesforce": lambda info: {
@@ -74,20 +93,71 @@ SANDBOX_ENV = {
         "SALESFORCE_CLIENT_SECRET": info.credentials["client_secret"],
         "SALESFORCE_CA_BUNDLE": info.ca_bundle,
     },
+    "xero": lambda info: {
+        "XERO_BASE_URL": info.base_url,
+        "XERO_TOKEN_URL": info.token_url,
+        "XERO_CONNECTIONS_URL": info.extra["connections_url"],
+        "XERO_CLIENT_ID": info.credentials["client_id"],
+        "XERO_CLIENT_SECRET": info.credentials["client_secret"],
+        "XERO_TENANT_ID": info.credentials["tenant_id"],
+        "XERO_CA_BUNDLE": info.ca_bundle,
+    },
+    "qbo": lambda info: {
+        "QBO_BASE_URL": info.base_url,
+        "QBO_DISCOVERY_URL": info.credentials["discovery_url"],
+        "QBO_CLIENT_ID": info.credentials["client_id"],
+        "QBO_CLIENT_SECRET": info.credentials["client_secret"],
+        "QBO_REALM_ID": info.credentials["realm_id"],
+        "QBO_CA_BUNDLE": info.ca_bundle,
+    },
 }
+
+# The sandbox tenant each OAuth sandbox issued its first tokens for: (ledger system, tenant).
+_TENANT = {"xero": ("xero", "tenant_id"), "qbo": ("qbo", "realm_id")}
+
+
+def seed_sandbox_tokens(name: str, info: SandboxInfo) -> None:
+    """Give the ledger the sandbox tenant's first tokens, as `concord auth` would for a real
+    one. Only when it holds none: afterwards the vault rotates them with the sandbox, whose
+    state (like the ledger's) lives under var/."""
+    from concord.ledger import Ledger, TokenSet
+
+    system, field = _TENANT[name]
+    creds = info.credentials
+    ledger = Ledger.open(os.environ["CONCORD_LEDGER_URL"])
+    try:
+        if ledger.get_token(system, creds[field]) is None:
+            ledger.swap_token(system, creds[field], expected_version=None, token=TokenSet(
+                access_token=creds["access_token"], refresh_token=creds["refresh_token"],
+                expires_at=datetime.now(UTC) + timedelta(minutes=5)))
+    finally:
+        ledger.close()
 
 
 @contextmanager
-def sandboxes(names: Sequence[str] | None = None) -> Iterator[dict[str, SandboxInfo]]:
-    """Start sandbox APIs on free loopback ports and point the environment at them; by
-    default for every system the environment does not already configure (a real org)."""
-    if names is None:
-        names = [n for n in SANDBOX_ENV if not os.environ.get(CONFIGURED_BY[n])]
-    with ExitStack() as stack:
+def sandboxes(systems: Sequence[str] | None = None) -> Iterator[dict[str, SandboxInfo]]:
+    """Start sandbox APIs on free loopback ports (in parallel) and point the environment at
+    them, for each of `systems` (default: all) that the environment does not already
+    configure (a real org or tenant)."""
+    names = [n for n in (SANDBOX_ENV if systems is None else systems)
+             if not os.environ.get(CONFIGURED_BY[n])]
+    with ExitStack() as stack, ThreadPoolExecutor(max(1, len(names))) as pool:
+        started = {name: pool.submit(launch_sandbox, name, var_dir() / "sandbox" / name)
+                   for name in names}
         infos: dict[str, SandboxInfo] = {}
-        for name in names:
-            running = launch_sandbox(name, var_dir() / "sandbox" / name)
+        failure: Exception | None = None
+        for name, future in started.items():
+            try:
+                running = future.result()
+            except Exception as exc:  # stop the others before reporting it
+                failure = failure or exc
+                continue
             stack.callback(running.stop)
             infos[name] = running.info
-            os.environ.update(SANDBOX_ENV[name](running.info))
+        if failure is not None:
+            raise failure
+        for name, info in infos.items():
+            os.environ.update(SANDBOX_ENV[name](info))
+            if name in _TENANT:
+                seed_sandbox_tokens(name, info)
         yield infos

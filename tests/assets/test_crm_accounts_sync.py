@@ -244,7 +244,7 @@ def test_concord_sync_uses_configured_systems_instead_of_sandboxes(
     assert run_syncs([], as_json=True, scale=100, seed=1) == 0
     assert json.loads(capsys.readouterr().out)["syncs"]["crm_accounts"]["created"] > 0
     assert not (home / "var" / "platform.sqlite").exists()  # the configured platform was used
-    assert not (home / "var" / "sandbox").exists()  # and the configured org, no sandbox
+    assert not (home / "var" / "sandbox" / "salesforce").exists()  # the configured org, no sandbox
 
 
 def test_deletes_follow_the_spec_on_both_sides(fresh_org, instance, sf, sync_env: Path) -> None:
