@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             ca_bundle=info.ca_bundle, minute_limit=MINUTE_LIMIT, time_scale=scale)
         client.vault.store(TokenSet(access_token=creds["access_token"],
                                     refresh_token=creds["refresh_token"],
-                                    expires_at=datetime.now(UTC) + timedelta(seconds=1)))
+                                    expires_at=datetime.now(UTC) - timedelta(seconds=1)))
         client.vault.access_token()  # a refresh before the clock starts, not inside the figure
         control = SandboxControl(info)
         control.reset_calls()

@@ -24,9 +24,11 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
+
+import requests
 
 from concord.errors import ReauthoriseRequired, RetriableError, UncertainWrite
 from concord.ledger.errors import StaleTokenVersion
@@ -241,3 +243,19 @@ def replace_extra(token: TokenSet, extra: dict[str, Any]) -> TokenSet:
 
 
 __all__ = ["Refresher", "TokenLedger", "TokenVault", "replace_extra"]
+
+
+class VaultAuthenticator:
+    """The Transport's Authenticator seam: Bearer from the vault, renewed on 401."""
+
+    def __init__(self, vault: TokenVault) -> None:
+        self.vault = vault
+
+    def headers(self) -> Mapping[str, str]:
+        return {"Authorization": f"Bearer {self.vault.access_token()}"}
+
+    def is_expired(self, response: requests.Response) -> bool:
+        return response.status_code == 401
+
+    def renew(self, stale: Mapping[str, str]) -> None:
+        self.vault.renew(stale.get("Authorization", "").removeprefix("Bearer "))

@@ -4,18 +4,16 @@ Authenticator that signs every call with the vault's token."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import requests
 from xero_python.api_client import ApiClient
 from xero_python.api_client.oauth2 import OAuth2Token, TokenApi
 from xero_python.exceptions import HTTPStatusException
 
 from concord.errors import FatalError, ReauthoriseRequired
 from concord.ledger.rows import TokenSet
-from resources.tokens import TokenVault
 
 from .profile import SYSTEM
 
@@ -81,19 +79,3 @@ class XeroTokenRefresher:
                         expires_at=now + timedelta(seconds=int(body.get("expires_in", 1800))),
                         refresh_expires_at=now + REFRESH_TOKEN_LIFETIME,
                         extra={"scope": list(scope)})
-
-
-class VaultAuthenticator:
-    """The Transport's Authenticator seam: Bearer from the vault, renewed on 401."""
-
-    def __init__(self, vault: TokenVault) -> None:
-        self.vault = vault
-
-    def headers(self) -> Mapping[str, str]:
-        return {"Authorization": f"Bearer {self.vault.access_token()}"}
-
-    def is_expired(self, response: requests.Response) -> bool:
-        return response.status_code == 401
-
-    def renew(self, stale: Mapping[str, str]) -> None:
-        self.vault.renew(stale.get("Authorization", "").removeprefix("Bearer "))

@@ -30,9 +30,9 @@ from xero_python.exceptions import ApiException
 
 from concord.errors import FatalError
 from resources.connector import CallCounter, RateBudget, RetryPolicy, Transport
-from resources.tokens import TokenLedger, TokenVault
+from resources.tokens import TokenLedger, TokenVault, VaultAuthenticator
 
-from .auth import SCOPE, VaultAuthenticator, XeroTokenRefresher
+from .auth import SCOPE, XeroTokenRefresher
 from .profile import SYSTEM, XeroProfile
 from .results import XeroWriteResult
 from .wire import TransportPool
