@@ -8,7 +8,7 @@ import dagster as dg
 from assets.crm_accounts import SPEC, crm_accounts_assets
 from assets.steps.common import sync_partitions
 from integration_dags.schedules import hourly_range_schedule
-from integration_dags.sensors import platform_change_sensor
+from integration_dags.sensors import change_sensor
 
 crm_accounts_job = dg.define_asset_job(
     SPEC.sync,
@@ -18,10 +18,11 @@ crm_accounts_job = dg.define_asset_job(
 )
 
 crm_accounts_hourly = hourly_range_schedule(crm_accounts_job, sync_partitions(SPEC), minute=7)
-crm_accounts_platform_changes = platform_change_sensor(
-    crm_accounts_job, sync_partitions(SPEC), [o.source.table for o in SPEC.objects.values()])
+crm_accounts_changes = change_sensor(
+    crm_accounts_job, sync_partitions(SPEC), [o.source.table for o in SPEC.objects.values()],
+    [o.target.object for o in SPEC.objects.values() if o.target.system == "salesforce"])
 
 assets = crm_accounts_assets
 jobs = [crm_accounts_job]
 schedules = [crm_accounts_hourly]
-sensors = [crm_accounts_platform_changes]
+sensors = [crm_accounts_changes]

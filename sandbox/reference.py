@@ -55,6 +55,10 @@ def _user(n: int, first: str, last: str, active: bool = True) -> SalesforceUser:
 # The org's admin doubles as the house-account owner (Point of Rental's advice, seeds/003).
 HOUSE_ACCOUNT_OWNER = _user(1, "System", "Admin")
 
+# The connected app's "Run As" user for the client-credentials flow: Concord writes as it, so
+# its own writes can be told apart from people's (LastModifiedById). Not a sales rep.
+INTEGRATION_USER = _user(13, "Concord", "Integration")
+
 SALESFORCE_USERS: tuple[SalesforceUser, ...] = (
     HOUSE_ACCOUNT_OWNER,
     _user(2, "Anna", "Becker"),

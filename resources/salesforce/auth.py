@@ -48,6 +48,7 @@ class SalesforceAuth:
         self._lock = threading.Lock()
         self._token: str | None = None
         self.instance_url: str | None = None
+        self.user_id: str | None = None
         self.renewals = 0
         self._transport: Transport | None = None
 
@@ -91,3 +92,7 @@ class SalesforceAuth:
                              status=response.status_code)
         self._token = str(body["access_token"])
         self.instance_url = body.get("instance_url") or self.instance_url
+        # The identity URL ends in the user Concord writes as (.../id/ORG_ID/USER_ID).
+        identity = str(body.get("id") or "")
+        if "/id/" in identity:
+            self.user_id = identity.rstrip("/").rsplit("/", 1)[-1]

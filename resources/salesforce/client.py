@@ -11,6 +11,7 @@ from typing import Any
 from simple_salesforce import Salesforce
 
 from concord.errors import FatalError
+from concord.normalise.timestamps import to_utc
 from resources.connector import CallCounter, CursorPaging, RateBudget, RetryPolicy, Transport
 
 from . import soql
@@ -137,6 +138,21 @@ class SalesforceClient:
         text = (f"SELECT {soql.field_list(wanted)} FROM {soql.name(sobject)} "
                 f"WHERE {' AND '.join(where)} ORDER BY SystemModstamp")
         yield from self.query(text, include_deleted=include_deleted)
+
+    def newest_change_by_others(self, sobject: str, *, since: datetime | None) -> datetime | None:
+        """SystemModstamp of the newest record changed or deleted after `since` by anyone but
+        the user Concord writes as: one cheap query, for a sensor. Concord's own writes are
+        left out, so they do not start another run (no echo)."""
+        with salesforce_errors():
+            self._auth.access_token()  # authenticating tells us our own user id
+        where = [] if since is None else [f"SystemModstamp > {soql.datetime_literal(since)}"]
+        if self._auth.user_id:
+            where.append(f"LastModifiedById != {soql.string_literal(self._auth.user_id)}")
+        text = (f"SELECT Id, SystemModstamp FROM {soql.name(sobject)}"
+                + (f" WHERE {' AND '.join(where)}" if where else "")
+                + " ORDER BY SystemModstamp DESC LIMIT 1")
+        newest = next(self.query(text, include_deleted=True), None)
+        return to_utc(newest["SystemModstamp"]) if newest else None
 
     def find_by(
         self, sobject: str, fields: Sequence[str], field: str, values: Iterable[str]

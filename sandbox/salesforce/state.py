@@ -15,7 +15,7 @@ from typing import Any
 
 from sandbox.common.clock import MonotonicClock
 from sandbox.common.store import StateStore
-from sandbox.reference import HOUSE_ACCOUNT_OWNER, SALESFORCE_USERS, sf_id
+from sandbox.reference import HOUSE_ACCOUNT_OWNER, INTEGRATION_USER, SALESFORCE_USERS, sf_id
 from sandbox.salesforce import schema
 from sandbox.salesforce.values import parse_datetime, render_datetime
 
@@ -70,7 +70,7 @@ class OrgState:
 
     def _seed_users(self) -> None:
         stamp = render_datetime(self.clock.tick())
-        for user in SALESFORCE_USERS:
+        for user in (*SALESFORCE_USERS, INTEGRATION_USER):
             first, _, last = user.name.partition(" ")
             record = {
                 "Id": user.id, "IsDeleted": False, "Username": user.username,

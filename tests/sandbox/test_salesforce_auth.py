@@ -12,6 +12,7 @@ from simple_salesforce import Salesforce, SalesforceExpiredSession, SalesforceRe
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed
 
 from sandbox.harness import SandboxInfo
+from sandbox.reference import INTEGRATION_USER
 
 Http = Callable[[SandboxInfo], requests.Session]
 MakeSf = Callable[..., Salesforce]
@@ -36,7 +37,9 @@ def test_client_credentials_token_is_accepted_by_the_api(
     assert body["instance_url"] == sf_info.base_url
     assert body["token_type"] == "Bearer"
     sf = make_sf(body["access_token"])
-    assert sf.query("SELECT Id FROM User WHERE IsActive = TRUE")["totalSize"] == 10
+    # ten people plus the integration user the client-credentials flow runs as
+    assert sf.query("SELECT Id FROM User WHERE IsActive = TRUE")["totalSize"] == 11
+    assert body["id"].endswith(f"/{INTEGRATION_USER.id}")
 
 
 def test_simple_salesforce_logs_in_by_itself_with_both_flows(
@@ -51,7 +54,7 @@ def test_simple_salesforce_logs_in_by_itself_with_both_flows(
                              session=http(sf_info), version="60.0")
     for sf in (by_client, by_password):
         assert sf.sf_instance == urlparse(sf_info.base_url).netloc
-        assert sf.query("SELECT COUNT() FROM User")["totalSize"] == 12
+        assert sf.query("SELECT COUNT() FROM User")["totalSize"] == 13  # 12 people + Concord
 
 
 def test_wrong_password_is_invalid_grant(
@@ -80,7 +83,7 @@ def test_expired_tokens_give_invalid_session_id(
     assert raised.value.status == 401
     assert raised.value.content == [{"message": "Session expired or invalid",
                                      "errorCode": "INVALID_SESSION_ID"}]
-    assert make_sf().query("SELECT COUNT() FROM User")["totalSize"] == 12
+    assert make_sf().query("SELECT COUNT() FROM User")["totalSize"] == 13  # 12 people + Concord
 
 
 def test_usage_header_and_daily_limit(
@@ -100,4 +103,4 @@ def test_usage_header_and_daily_limit(
         assert raised.value.content[0]["errorCode"] == "REQUEST_LIMIT_EXCEEDED"
     finally:
         control.post("limits", {"max": before["max"], "used": before["used"]})
-    assert sf.query("SELECT COUNT() FROM User")["totalSize"] == 12
+    assert sf.query("SELECT COUNT() FROM User")["totalSize"] == 13  # 12 people + Concord

@@ -135,4 +135,4 @@ def test_parent_fields_come_back_nested(sf: Salesforce, tag: str,
                     f"WHERE Concord_Id__c = '{tag}'")["records"]
     assert rows[0]["Account"]["Name"] == "Parent Co"
     assert rows[0]["Account"]["attributes"]["type"] == "Account"
-    assert rows[0]["Owner"]["Username"] == "system.admin@sandbox.concord.example"
+    assert rows[0]["Owner"]["Username"] == "concord.integration@sandbox.concord.example"

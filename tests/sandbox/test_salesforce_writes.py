@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from simple_salesforce import Salesforce, SalesforceMalformedRequest
 
-from sandbox.reference import SALESFORCE_USERS
+from sandbox.reference import INTEGRATION_USER, SALESFORCE_USERS
 
 
 def _collections(sf: Salesforce, method: str, path: str, body: dict[str, Any]) -> Any:
@@ -20,7 +20,7 @@ def test_create_get_update_delete(sf: Salesforce, tag: str) -> None:
     assert created["success"] is True and created["errors"] == []
     assert created["id"].startswith("001") and len(created["id"]) == 18
     first = sf.Account.get(created["id"])
-    assert first["OwnerId"] == SALESFORCE_USERS[0].id
+    assert first["OwnerId"] == INTEGRATION_USER.id  # no owner given: the user who created it
     assert first["CreatedDate"] == first["SystemModstamp"]
     assert sf.Account.update(created["id"], {"Industry": "Retail"}) == 204
     second = sf.Account.get(created["id"])

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 from starlette.responses import Response
 
 from sandbox.common.router import ApiRequest
-from sandbox.reference import HOUSE_ACCOUNT_OWNER
+from sandbox.reference import INTEGRATION_USER
 from sandbox.salesforce.errors import json_response
 from sandbox.salesforce.handlers.base import Org, api_call
 from sandbox.salesforce.state import ORG_ID, Session
@@ -43,7 +43,7 @@ def token(org: Org, req: ApiRequest) -> Response:
         return _oauth_error("invalid_client_id", "client identifier invalid")
     if not hmac.compare_digest(client_secret or "", creds["client_secret"]):
         return _oauth_error("invalid_client", "invalid client credentials")
-    user_id = HOUSE_ACCOUNT_OWNER.id
+    user_id = INTEGRATION_USER.id  # client credentials run as the app's integration user
     if grant == "password":
         user = next((u for u in org.state.records["User"].values()
                      if u["Username"].lower() == (form.get("username") or "").lower()), None)
