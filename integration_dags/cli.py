@@ -9,6 +9,9 @@
                                          a steward's decision, applied on the next run
     concord plan SYNC [--json] [--partition-range START..END]
                                          dry run: what the next run would write, writing nothing
+    concord auth xero|qbo [--redirect-uri URI] [--tenant ID] [--listen | --paste] [--timeout S]
+                                         OAuth consent for a real Xero tenant / QBO company;
+                                         its tokens are stored encrypted in the ledger
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("ui", help="dagster dev on the embedded default, sandboxes running")
     _add_duplicates_parser(sub)
     _add_plan_parser(sub)
+    _add_auth_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "sync":
         return run_syncs(args.syncs, as_json=args.json, scale=args.scale, seed=args.seed,
@@ -70,6 +74,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_plan(args.sync, as_json=args.json, partition_range=args.partition_range,
                         full=args.full, limit=args.limit)
+    if args.command == "auth":
+        from integration_dags.auth import authorise
+
+        return authorise(args.system, redirect_uri=args.redirect_uri, tenant=args.tenant,
+                         mode=args.mode, timeout=args.timeout)
     return 2
 
 
@@ -95,6 +104,26 @@ def _add_plan_parser(sub: argparse._SubParsersAction) -> None:
                    help="partition keys (default: the range the next `concord sync` runs)")
     p.add_argument("--full", action="store_true", help="every partition")
     p.add_argument("--limit", type=int, default=10, help="writes shown per object (0: all)")
+
+
+def _add_auth_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("auth", help="OAuth consent for a real Xero tenant or QBO company; "
+                                    "stores its tokens (encrypted) in the ledger")
+    p.add_argument("system", choices=["xero", "qbo"])
+    p.add_argument("--redirect-uri", metavar="URI",
+                   help="as registered with the app (default: XERO_REDIRECT_URI / "
+                        "QBO_REDIRECT_URI, else http://localhost:8765/callback)")
+    p.add_argument("--tenant", metavar="ID",
+                   help="xero: the tenant to store when the consent connects several "
+                        "(default: XERO_TENANT_ID)")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--listen", dest="mode", action="store_const", const="listen",
+                     help="catch the redirect on the redirect URI's loopback port "
+                          "(default for http://localhost:PORT URIs)")
+    how.add_argument("--paste", dest="mode", action="store_const", const="paste",
+                     help="paste the address the browser was sent to (default otherwise)")
+    p.add_argument("--timeout", type=float, default=300.0, metavar="S",
+                   help="how long --listen waits for the browser (default 300)")
 
 
 def run_syncs(names: list[str], *, as_json: bool, scale: int, seed: int, full: bool = False) -> int:

@@ -17,6 +17,8 @@ API = "/api.xro/2.0"
 ID = r"(?P<id>[^/]+)"
 
 ROUTES: list[tuple[str, str, Callable[[Xero, ApiRequest], Response], str, str]] = [
+    ("GET", "/identity/connect/authorize", identity.authorize, "authorize",
+     "/identity/connect/authorize"),
     ("POST", "/connect/token", identity.token, "token", "/connect/token"),
     ("GET", "/connections", identity.connections, "connections", "/connections"),
     ("GET", "/Organisation", settings.get_organisation, "organisation", "/Organisation"),
@@ -57,7 +59,7 @@ ROUTES: list[tuple[str, str, Callable[[Xero, ApiRequest], Response], str, str]] 
     ("POST", f"/Payments/{ID}", payments.post_payment, "payments", "/Payments/{id}"),
 ]
 
-IDENTITY_KINDS = frozenset({"token", "connections"})
+IDENTITY_KINDS = frozenset({"authorize", "token", "connections"})
 
 
 def build_router(xero: Xero) -> Router:

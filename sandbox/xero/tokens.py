@@ -9,6 +9,10 @@ Rules (developer.xero.com/faq/oauth2, api-notes/xero.md), all in scaled time:
   30 minutes after its use (the grace period for a lost response): the retry gets a new
   access token and the SAME successor refresh token;
 - anything else is `400 {"error":"invalid_grant"}`.
+
+Consent (`GET /identity/connect/authorize`, auto-approved) issues a single-use
+authorization code that lives 5 minutes and is bound to its redirect URI; the
+authorization_code grant turns it into a new token pair.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from sandbox.xero.errors import oauth_error
 ACCESS_TTL = 30 * 60
 REFRESH_TTL = 60 * 24 * 3600
 GRACE = 30 * 60
+CODE_TTL = 5 * 60
 DEFAULT_SCOPE = ("offline_access openid profile email accounting.transactions "
                  "accounting.contacts accounting.settings")
 
@@ -41,6 +46,8 @@ class TokenService:
                       "issued REAL, used REAL, successor TEXT, scope TEXT)")
         store.execute("CREATE TABLE IF NOT EXISTS access_tokens (token TEXT PRIMARY KEY, "
                       "issued REAL, epoch INTEGER)")
+        store.execute("CREATE TABLE IF NOT EXISTS auth_codes (code TEXT PRIMARY KEY, "
+                      "redirect_uri TEXT, scope TEXT, issued REAL, used INTEGER)")
 
     def credentials(self) -> dict[str, str]:
         with self.store.lock:
@@ -87,11 +94,13 @@ class TokenService:
         return max(1, math.floor(self.clock.to_real_seconds(ACCESS_TTL)))
 
     # ----- refresh tokens ------------------------------------------------------------------
-    def _issue_refresh(self, scope: str) -> str:
+    def _issue_refresh(self, scope: str, *, head: bool = True) -> str:
+        """`head`: this token continues the ready line's chain (a consent starts its own)."""
         token = secrets.token_urlsafe(32)
         self.store.execute("INSERT INTO refresh_tokens VALUES (?, ?, NULL, NULL, ?)",
                            (token, self.clock.now(), scope))
-        self.store.put_json("head_refresh_token", token)
+        if head:
+            self.store.put_json("head_refresh_token", token)
         return token
 
     def _grant(self, refresh_token: str, scope: str) -> dict[str, object]:
@@ -121,6 +130,26 @@ class TokenService:
             if successor_used is None or successor_used[0] is not None or now - used >= GRACE:
                 raise oauth_error("invalid_grant")
             return self._grant(successor, scope)
+
+    # ----- consent (authorization code grant) ----------------------------------------------
+    def issue_code(self, redirect_uri: str, scope: str) -> str:
+        code = secrets.token_urlsafe(32)
+        self.store.execute("INSERT INTO auth_codes VALUES (?, ?, ?, ?, 0)",
+                           (code, redirect_uri, scope, self.clock.now()))
+        return code
+
+    def exchange_code(self, code: str, redirect_uri: str) -> dict[str, object]:
+        """A new token pair for a consent's code; a used, expired or foreign code (or another
+        redirect URI) is `invalid_grant`."""
+        with self.store.transaction():
+            row = self.store.execute(
+                "SELECT redirect_uri, scope, issued, used FROM auth_codes WHERE code = ?",
+                (code,)).fetchone()
+            if (row is None or row[3] or self.clock.now() - row[2] >= CODE_TTL
+                    or row[0] != redirect_uri):
+                raise oauth_error("invalid_grant")
+            self.store.execute("UPDATE auth_codes SET used = 1 WHERE code = ?", (code,))
+            return self._grant(self._issue_refresh(row[1], head=False), row[1])
 
     def current_refresh_token(self) -> str:
         """The newest refresh token (what a client that kept up would hold)."""
