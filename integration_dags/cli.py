@@ -7,6 +7,8 @@
                                          the duplicate review queue, with the platform's fields
     concord duplicates resolve CLUSTER (--keep RECORD_KEY | --separate) [--by NAME]
                                          a steward's decision, applied on the next run
+    concord duplicates resolve --all-suggested [--sync S] [--tier T] [--by NAME]
+                                         keep the earliest record of every open cluster
     concord plan SYNC [--json] [--partition-range START..END]
                                          dry run: what the next run would write, writing nothing
     concord auth xero|qbo [--redirect-uri URI] [--tenant ID] [--listen | --paste] [--timeout S]
@@ -67,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.action == "list":
             return stewardship.list_duplicates(sync=args.sync, include_decided=args.all,
                                                as_json=args.json)
-        return stewardship.resolve_duplicate(args.cluster, keep=args.keep, separate=args.separate,
-                                             by=args.by)
+        return stewardship.resolve(args.cluster, keep=args.keep, separate=args.separate, by=args.by,
+                                   all_suggested=args.all_suggested, sync=args.sync, tier=args.tier)
     if args.command == "plan":
         from integration_dags.dry_run import run_plan
 
@@ -90,10 +92,14 @@ def _add_duplicates_parser(sub: argparse._SubParsersAction) -> None:
     p_list.add_argument("--all", action="store_true", help="include decided clusters")
     p_list.add_argument("--json", action="store_true", help="print one JSON object")
     p_res = actions.add_parser("resolve", help="decide a cluster: merge into one member, or keep apart")
-    p_res.add_argument("cluster", help="cluster id, as `concord duplicates list` shows it")
+    p_res.add_argument("cluster", nargs="?", help="cluster id, as `concord duplicates list` shows it")
     p_res.add_argument("--keep", metavar="RECORD_KEY", help="merge the other members into this one")
     p_res.add_argument("--separate", action="store_true", help="not duplicates: keep them apart")
     p_res.add_argument("--by", metavar="NAME", help="who decides (default: the OS user)")
+    p_res.add_argument("--all-suggested", action="store_true",
+                       help="every open cluster: keep its earliest record")
+    p_res.add_argument("--sync", help="with --all-suggested: only this sync's clusters")
+    p_res.add_argument("--tier", help="with --all-suggested: only clusters this tier joined throughout")
 
 
 def _add_plan_parser(sub: argparse._SubParsersAction) -> None:
@@ -130,6 +136,7 @@ def run_syncs(names: list[str], *, as_json: bool, scale: int, seed: int, full: b
     if local.set_local_defaults():
         local.ensure_platform(scale=scale, seed=seed)
     with local.sandboxes():
+        from integration_dags import stewardship
         from integration_dags.definitions import SYNCS
         from integration_dags.run import run_sync
 
@@ -144,6 +151,9 @@ def run_syncs(names: list[str], *, as_json: bool, scale: int, seed: int, full: b
             success, counts = run_sync(name, full=full)
             ok &= success
             summary[name] = counts
+            notice = None if success else stewardship.blocked_notice(name)
+            if notice:
+                print(notice, file=sys.stderr)
     if as_json:
         print(json.dumps({"syncs": summary}, sort_keys=True))
     else:

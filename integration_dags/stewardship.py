@@ -151,6 +151,19 @@ def cluster_views(ledger: Ledger, *, sync: str | None, include_decided: bool,
                                         [record_order(mv.member.record_key) for mv in v.members]))
 
 
+def reason_tier(reason: str) -> str:
+    """The dedupe step keeps a pair's reasons as 'TIER: KEY' ('vat_id: DE123456789')."""
+    return reason.split(": ", 1)[0]
+
+
+def cluster_tiers(cluster: DuplicateCluster) -> list[str]:
+    """The tiers that joined any pair of the cluster. A pair names its tiers in the spec's
+    order, so the pair with the most tiers leads (then platform order, '9' before '10')."""
+    pairs = sorted(cluster.pairs, key=lambda p: (
+        -len(p.reasons), sorted((record_order(p.a), record_order(p.b)))))
+    return list(dict.fromkeys(reason_tier(r) for p in pairs for r in p.reasons))
+
+
 def score_text(score: Decimal | float) -> str:
     """The ledger keeps scores as NUMERIC with trailing zeros: 0.870000 reads as 0.87."""
     return format(Decimal(str(score)).normalize(), "f")
@@ -193,6 +206,9 @@ def format_clusters(views: list[ClusterView], *, include_decided: bool) -> str:
                 extra = f"  at {f['company']}{extra}"
             lines.append(f"  {mv.member.record_key:<8} {_cell(f['name'], 36)} {_cell(f['vat_id'], 20)} "
                          f"{_cell(f['country'], 12)} {f['email'] or '-'}{extra}")
+        tiers = cluster_tiers(c)
+        if tiers:
+            lines.append(f"  matched on: {', '.join(tiers)}")
         pairs = [(sorted((p.a, p.b), key=record_order), p) for p in c.pairs]
         for (a, b), p in sorted(pairs, key=lambda ab_p: [record_order(k) for k in ab_p[0]]):
             lines.append(f"  pair {a} ~ {b}: score {score_text(p.score)}, "
@@ -216,6 +232,7 @@ def clusters_json(views: list[ClusterView]) -> dict[str, Any]:
                         for mv in v.members],
             "pairs": [{"a": p.a, "b": p.b, "score": score_text(p.score), "reasons": list(p.reasons)}
                       for p in v.cluster.pairs],
+            "tiers": cluster_tiers(v.cluster),
             "decision": None if v.decision is None else {
                 "decision": v.decision.decision, "keep": v.decision.keep_record_key,
                 "decided_by": v.decision.decided_by,
@@ -301,3 +318,87 @@ def resolve_duplicate(cluster_id: str, *, keep: str | None, separate: bool, by: 
         print(f"  replaces: {describe_decision(before)}")
     print(f"  {next_run_effect(cluster, decision)}")
     return 0
+
+
+def suggested_keep(cluster: DuplicateCluster) -> str:
+    """The earliest platform record: the one customers have used longest, and the one an
+    `auto` rule keeps too."""
+    return min((m.record_key for m in cluster.members), key=record_order)
+
+
+def joined_only_by(cluster: DuplicateCluster, tier: str) -> bool:
+    """True when every pair shares `tier`'s key, so all members share it (equality is
+    transitive along the pairs): e.g. every member has the same VAT id."""
+    return bool(cluster.pairs) and all(
+        any(reason_tier(r) == tier for r in p.reasons) for p in cluster.pairs)
+
+
+def resolve_all_suggested(*, sync: str | None, tier: str | None, by: str | None) -> int:
+    """Keep the earliest record of every open cluster (of `sync`; where every pair matched
+    on `tier`). For the bulk a steward has checked by sampling, e.g. all contact clusters
+    joined by e-mail, or all company clusters that share a VAT id; one line per decision
+    so the record of what was merged is in the terminal as well as in the ledger."""
+    url = ledger_url()
+    if not _exists(url):
+        print("no open duplicate clusters")
+        return 0
+    who = by if by is not None else getpass.getuser()
+    decided = 0
+    with Ledger.open(url) as ledger:
+        clusters = [c for c in ledger.clusters(sync=sync, status="open")
+                    if tier is None or joined_only_by(c, tier)]
+        for c in sorted(clusters, key=lambda c: (c.sync, c.entity_type,
+                                                  record_order(suggested_keep(c)))):
+            try:
+                decision = ledger.decide(c.cluster_id, keep=suggested_keep(c), decided_by=who)
+            except (UnknownCluster, InvalidDecision) as exc:
+                return _fail(str(exc))
+            print(f"{c.cluster_id}: {describe_decision(decision)}")
+            decided += 1
+    scope = f" of {sync}" if sync else ""
+    where = f" joined by {tier}" if tier else ""
+    print(f"{decided} open cluster(s){scope}{where} decided: each keeps its earliest record; "
+          "re-run the sync (`concord sync`) to apply")
+    return 0
+
+
+def blocked_notice(sync: str) -> str | None:
+    """What a person reads when a run stopped at the duplicate check, or None when no
+    cluster of the sync is open (the run failed for another reason)."""
+    url = ledger_url()
+    if not _exists(url):
+        return None
+    with Ledger.open(url) as ledger:
+        open_clusters = ledger.clusters(sync=sync, status="open")
+    if not open_clusters:
+        return None
+    per_type: dict[str, int] = {}
+    for c in open_clusters:
+        per_type[c.entity_type] = per_type.get(c.entity_type, 0) + 1
+    counts = ", ".join(f"{n} {kind}" for kind, n in sorted(per_type.items()))
+    return (
+        f"{sync} stopped at the duplicate check (no_unresolved_duplicates): "
+        f"{len(open_clusters)} duplicate cluster(s) wait for a data steward ({counts}); "
+        "the objects they belong to are not written until each is decided.\n"
+        f"  review:  concord duplicates list --sync {sync}\n"
+        "  decide:  concord duplicates resolve CLUSTER --keep RECORD_KEY | --separate\n"
+        "           (or: concord duplicates resolve --all-suggested [--tier TIER], keeping "
+        "each cluster's earliest record)\n"
+        f"  then:    concord sync {sync}   (or re-run the partition in the Dagster UI)"
+    )
+
+
+def resolve(cluster: str | None, *, keep: str | None, separate: bool, by: str | None,
+            all_suggested: bool = False, sync: str | None = None, tier: str | None = None) -> int:
+    """`concord duplicates resolve`: one cluster (`--keep` / `--separate`) or, with
+    `--all-suggested [--sync S] [--tier T]`, every open one; exit 2 on a mixed request."""
+    if all_suggested:
+        if cluster is not None or keep is not None or separate:
+            return _fail("--all-suggested decides every open cluster itself: "
+                         "give no CLUSTER, --keep or --separate with it")
+        return resolve_all_suggested(sync=sync, tier=tier, by=by)
+    if sync is not None or tier is not None:
+        return _fail("--sync and --tier go with --all-suggested")
+    if cluster is None:
+        return _fail("give a CLUSTER (see `concord duplicates list`) or --all-suggested")
+    return resolve_duplicate(cluster, keep=keep, separate=separate, by=by)

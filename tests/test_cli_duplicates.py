@@ -181,3 +181,84 @@ def test_a_member_gone_from_the_platform_is_named_not_hidden(
     assert main(["duplicates", "list"]) == 0
     out = capsys.readouterr().out
     assert "99999    (platform companies: not found in the platform database)" in out
+
+
+def test_list_names_the_tiers_and_the_keys_that_matched(
+        ledger: Ledger, capsys: pytest.CaptureFixture[str]) -> None:
+    """The dedupe step keeps each pair's reasons as 'TIER: KEY' (concord/dedupe/keys.py)."""
+    ledger.record_clusters([DuplicateCluster(
+        "crm_accounts.companies-5", SYNC, "company",
+        [ClusterMember("platform", "companies", k) for k in ("5", "9", "40")],
+        [CandidatePair("5", "9", 1, ["vat_id: DE811569869", "name_country: muller bau | DE"]),
+         CandidatePair("5", "40", 1, ["vat_id: DE811569869", "trade_register: HRB 12345 | DE",
+                                      "name_country: muller bau | DE"])])])
+    assert main(["duplicates", "list", "--sync", SYNC]) == 0
+    block = next(b for b in capsys.readouterr().out.split("\n\n")
+                 if b.startswith("crm_accounts.companies-5"))
+    assert "  matched on: vat_id, trade_register, name_country" in block  # the spec's order
+    assert "pair 5 ~ 9: score 1, vat_id: DE811569869, name_country: muller bau | DE" in block
+    assert main(["duplicates", "list", "--sync", SYNC, "--json"]) == 0
+    listed = {c["cluster_id"]: c for c in json.loads(capsys.readouterr().out)["clusters"]}
+    assert listed["crm_accounts.companies-5"]["tiers"] == ["vat_id", "trade_register", "name_country"]
+
+
+def test_all_suggested_keeps_the_earliest_record_of_every_open_cluster_of_the_sync(
+        ledger: Ledger, capsys: pytest.CaptureFixture[str]) -> None:
+    from integration_dags.stewardship import resolve_all_suggested
+
+    assert main(["duplicates", "resolve", PEOPLE, "--separate", "--by", "bob"]) == 0
+    capsys.readouterr()
+    assert resolve_all_suggested(sync=SYNC, tier=None, by="alice") == 0
+    out = capsys.readouterr().out
+    assert f"{REVIEW}: keep 12 (merge the others into it), by alice" in out
+    assert "1 open cluster(s) of crm_accounts decided" in out
+    decisions = ledger.decisions()
+    assert decisions[REVIEW].keep_record_key == "12"  # numeric order: 12 before 17 and 103
+    assert decisions[PEOPLE].decision == "separate"  # decided before: left alone
+    assert "other_sync.items-5" not in decisions  # another sync: left alone
+
+
+def test_all_suggested_for_one_tier_takes_only_clusters_that_tier_joined_throughout(
+        ledger: Ledger, capsys: pytest.CaptureFixture[str]) -> None:
+    from integration_dags.stewardship import resolve_all_suggested
+
+    ledger.record_clusters([DuplicateCluster(
+        "crm_accounts.contacts-7", SYNC, "person",
+        [ClusterMember("platform", "contacts", k) for k in ("7", "8", "9")],
+        [CandidatePair("7", "8", 1, ["email: a@b.de"]), CandidatePair("7", "9", 1, ["phone: +49 1"])])])
+    assert resolve_all_suggested(sync=SYNC, tier="first_name_company", by="alice") == 0
+    assert "1 open cluster(s) of crm_accounts joined by first_name_company decided" in \
+        capsys.readouterr().out
+    assert set(ledger.decisions()) == {PEOPLE}
+    assert resolve_all_suggested(sync=SYNC, tier="email", by="alice") == 0
+    assert set(ledger.decisions()) == {PEOPLE}  # 7~9 shares no e-mail: for a person to look at
+
+
+def test_a_run_stopped_at_the_duplicate_check_says_what_to_do(ledger: Ledger) -> None:
+    from integration_dags.stewardship import blocked_notice
+
+    notice = blocked_notice(SYNC)
+    assert notice is not None
+    assert notice.startswith("crm_accounts stopped at the duplicate check (no_unresolved_duplicates): "
+                             "2 duplicate cluster(s) wait for a data steward (1 company, 1 person)")
+    assert "concord duplicates list --sync crm_accounts" in notice
+    assert "concord duplicates resolve CLUSTER --keep RECORD_KEY | --separate" in notice
+    for cluster in (REVIEW, PEOPLE):
+        ledger.decide(cluster, keep=None, separate=True, decided_by="alice")
+    assert blocked_notice(SYNC) is None  # nothing open: the run failed for another reason
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    ({"cluster": REVIEW, "all_suggested": True}, "give no CLUSTER, --keep or --separate with it"),
+    ({"cluster": None, "keep": "12", "all_suggested": True}, "give no CLUSTER"),
+    ({"cluster": REVIEW, "keep": "12", "tier": "email"}, "--sync and --tier go with --all-suggested"),
+    ({"cluster": None}, "give a CLUSTER (see `concord duplicates list`) or --all-suggested"),
+])
+def test_resolve_refuses_a_mixed_request(ledger: Ledger, capsys: pytest.CaptureFixture[str],
+                                         call: dict, message: str) -> None:
+    from integration_dags.stewardship import resolve
+
+    args = {"keep": None, "separate": False, "by": "alice", **call}
+    assert resolve(args.pop("cluster"), **args) == 2
+    assert message in capsys.readouterr().err
+    assert ledger.decisions() == {}

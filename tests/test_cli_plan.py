@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import dagster as dg
@@ -21,6 +21,7 @@ from tests.assets.conftest import (  # noqa: F401 - fixtures, used by name
     sync_env,
     wipe_org,
 )
+from tests.assets.stewarding import resolve_open_clusters
 
 SYNC = "crm_accounts"
 
@@ -73,6 +74,10 @@ def test_plan_on_a_fresh_setup_lists_creates_and_writes_nothing(
         e2e: E2E, capsys: pytest.CaptureFixture[str]) -> None:
     before = write_calls(e2e.control)
 
+    # every dedupe tier is `review`: the first plan stops at the duplicate check
+    assert main(["plan", SYNC, "--json", "--limit", "0"]) == 1
+    assert json.loads(capsys.readouterr().out)["ok"] is False
+    resolve_open_clusters(os.environ["CONCORD_LEDGER_URL"])
     plan = plan_json(capsys)
 
     assert write_calls(e2e.control) == before, "a dry run sent a write to Salesforce"
@@ -99,7 +104,11 @@ def test_after_a_real_run_the_plan_is_empty(
         e2e: E2E, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]) -> None:
     from integration_dags.run import run_sync
 
-    ok, summary = run_sync(SYNC, instance=request.getfixturevalue("instance"), full=True)
+    dagster = request.getfixturevalue("instance")
+    ok, _ = run_sync(SYNC, instance=dagster, full=True)
+    assert not ok  # stopped at the duplicate check
+    resolve_open_clusters(os.environ["CONCORD_LEDGER_URL"])
+    ok, summary = run_sync(SYNC, instance=dagster, full=True)
     assert ok and summary["created"] > 0
     before = write_calls(e2e.control)
 
@@ -115,42 +124,37 @@ def test_after_a_real_run_the_plan_is_empty(
 
 @pytest.mark.slow
 def test_a_stewards_decisions_unblock_the_plan_and_are_honoured(
-        e2e: E2E, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    """Same VAT id as a `review` rule: the plan stops at the duplicate check until a steward
-    decides, and then merges into the member the steward kept, not the rule's survivor."""
-    from assets.sync import build_sync_assets
-    from integration_dags.definitions import SYNCS
-
-    spec = SYNCS[SYNC].SPEC
-    companies = spec.objects["companies"]
-    rules = [r.model_copy(update={"resolve": "review"}) for r in companies.dedupe]
-    review = spec.model_copy(update={
-        "sync": "crm_review",
-        "objects": {**spec.objects, "companies": companies.model_copy(update={"dedupe": rules})}})
-    monkeypatch.setitem(SYNCS, "crm_review", SimpleNamespace(SPEC=review,
-                                                             assets=build_sync_assets(review)))
+        e2e: E2E, capsys: pytest.CaptureFixture[str]) -> None:
+    """The plan stops at the duplicate check until a steward decides, and then merges into
+    the member the steward kept, not the earliest one an `auto` rule would keep."""
     before = write_calls(e2e.control)
 
-    assert main(["plan", "crm_review", "--json", "--limit", "0"]) == 1
+    assert main(["plan", SYNC, "--json", "--limit", "0"]) == 1
     blocked = json.loads(capsys.readouterr().out)
     assert blocked["ok"] is False
     assert any("companies_deduped: blocking check no_unresolved_duplicates failed" in b
                for b in blocked["blocked"])
     assert "companies" not in blocked["objects"]
 
-    assert main(["duplicates", "list", "--sync", "crm_review", "--json"]) == 0
+    assert main(["duplicates", "list", "--sync", SYNC, "--json"]) == 0
     clusters = json.loads(capsys.readouterr().out)["clusters"]
     assert clusters and all(c["status"] == "open" for c in clusters)
     kept, merged = set(), set()
     for c in clusters:
         keys = [m["record_key"] for m in c["members"]]
-        assert all(m["fields"]["vat_id"] for m in c["members"])  # the steward sees why
-        kept.add(keys[-1])  # not the earliest record, which an `auto` rule would keep
+        assert c["tiers"] and all(p["reasons"] for p in c["pairs"])  # the steward sees why
+        if "vat_id" in c["tiers"]:
+            assert any(m["fields"]["vat_id"] for m in c["members"])
+        if c["entity_type"] != "company":
+            continue
+        kept.add(keys[-1])
         merged.update(keys[:-1])
         assert main(["duplicates", "resolve", c["cluster_id"], "--keep", keys[-1], "--by", "qa"]) == 0
     capsys.readouterr()
+    assert kept
+    resolve_open_clusters(os.environ["CONCORD_LEDGER_URL"])  # the contacts: keep the earliest
 
-    assert main(["plan", "crm_review", "--json", "--limit", "0"]) == 0
+    assert main(["plan", SYNC, "--json", "--limit", "0"]) == 0
     plan = json.loads(capsys.readouterr().out)
     sources = {w["source_key"] for w in plan["objects"]["companies"]["writes"]}
     assert kept <= sources

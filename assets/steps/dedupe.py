@@ -3,16 +3,26 @@
 import dagster as dg
 
 from assets.steps.common import StepScope, partition_label, table_metadata
-from concord.dedupe import ClusterDecision, DedupeOutcome, find_clusters, resolve_clusters
-from concord.ledger import CandidatePair, ClusterMember, DuplicateCluster
+from concord.dedupe import (
+    ClusterDecision,
+    DedupeOutcome,
+    find_clusters,
+    in_ledger_terms,
+    resolve_clusters,
+)
+from concord.ledger import CandidatePair, ClusterMember, DuplicateCluster, Ledger
 from concord.model import StandardRecord
 from resources.ledger import LedgerResource
+
+SOURCE = "platform"
 
 
 def build_dedupe(scope: StepScope) -> dg.AssetsDefinition:
     check = dg.AssetCheckSpec(
         "no_unresolved_duplicates", asset=scope.key("deduped"), blocking=True,
-        description="Every duplicate cluster is decided (concord duplicates resolve) before apply",
+        description="Every duplicate cluster is decided before anything is written: "
+                    "`concord duplicates list`, then `concord duplicates resolve CLUSTER "
+                    "--keep ID | --separate`, then re-run the partition",
     )
 
     @dg.asset(
@@ -24,16 +34,19 @@ def build_dedupe(scope: StepScope) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, ledger: LedgerResource, standardised: list[StandardRecord]
     ):
         led = ledger.open()
-        clusters = find_clusters(standardised, scope.obj.dedupe, prefix=f"{scope.sync}.{scope.obj_name}")
+        found = find_clusters(standardised, scope.obj.dedupe, prefix=f"{scope.sync}.{scope.obj_name}")
+        clusters = in_ledger_terms(standardised, found, *_stored_clusters(led, scope, standardised))
         part = partition_label(context)
         led.record_clusters(
             DuplicateCluster(
                 cluster_id=c.cluster_id, sync=scope.sync, entity_type=scope.obj.entity,
-                members=[ClusterMember("platform", scope.obj_name, k) for k in c.members],
-                pairs=[CandidatePair(p.a, p.b, 1.0, list(p.reasons)) for p in c.pairs],
+                members=[ClusterMember(SOURCE, scope.obj_name, k) for k in c.members],
+                # exact keys: score 1; the reasons are the matched keys, tier by tier
+                pairs=[CandidatePair(p.a, p.b, 1.0, [str(m) for m in p.matched]) for p in c.pairs],
                 partition=part,
             )
             for c in clusters
+            if c.pairs  # found in this batch; the others are carried from the ledger as they are
         )
         stored = led.decisions(scope.sync)
         decisions = {
@@ -41,7 +54,7 @@ def build_dedupe(scope: StepScope) -> dg.AssetsDefinition:
         }
         for c in clusters:  # rule-decided clusters are recorded as decided, once
             if c.auto and c.cluster_id not in stored:
-                rule = "+".join(sorted({r for p in c.pairs for r in p.reasons}))
+                rule = "+".join(c.tiers)
                 led.decide(c.cluster_id, keep=c.survivor, decided_by=f"rule:{rule}")
         outcome: DedupeOutcome = resolve_clusters(standardised, clusters, decisions)
         yield dg.Output(
@@ -55,19 +68,40 @@ def build_dedupe(scope: StepScope) -> dg.AssetsDefinition:
         )
         rows = [
             {"cluster": c.cluster_id, "members": ", ".join(c.members),
-             "reasons": "; ".join(f"{p.a}~{p.b}: {', '.join(p.reasons)}" for p in c.pairs)}
+             "tiers": ", ".join(c.tiers), "keys": "; ".join(c.keys)}
             for c in outcome.unresolved
         ]
+        how = (f"concord duplicates list --sync {scope.sync}; concord duplicates resolve "
+               "CLUSTER --keep ID | --separate; then re-run this partition (or concord sync)")
+        if outcome.unresolved:
+            context.log.warning(
+                f"{scope.obj_name}: {len(outcome.unresolved)} duplicate cluster(s) wait for a "
+                f"steward; {scope.obj_name} are not written until each is decided: {how}")
         yield dg.AssetCheckResult(
             check_name="no_unresolved_duplicates",
             passed=not outcome.unresolved,
             severity=dg.AssetCheckSeverity.ERROR,
             metadata={
                 "unresolved": len(outcome.unresolved),
-                "clusters": table_metadata(rows, ["cluster", "members", "reasons"]),
-                "how_to_resolve": "concord duplicates list; concord duplicates resolve CLUSTER "
-                                  "--keep ID | --separate; then re-run this partition",
+                "clusters": table_metadata(rows, ["cluster", "members", "tiers", "keys"]),
+                "how_to_resolve": how,
             },
         )
 
     return _dedupe
+
+
+def _stored_clusters(
+    led: Ledger, scope: StepScope, records: list[StandardRecord]
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The batch's records that the ledger already has in a cluster of this sync, and those
+    clusters' members (read only when there are any: never on a first load)."""
+    cluster_of = led.clusters_of(SOURCE, scope.obj_name, [r.key for r in records])
+    if not cluster_of:
+        return {}, {}
+    wanted = set(cluster_of.values())
+    members = {
+        c.cluster_id: [m.record_key for m in c.members if m.system == SOURCE and m.obj == scope.obj_name]
+        for c in led.clusters(sync=scope.sync) if c.cluster_id in wanted
+    }
+    return {k: cid for k, cid in cluster_of.items() if cid in members}, members

@@ -17,8 +17,9 @@ and register number are missing), not a display name. The steps, in order:
 5. legal forms are removed from the end, repeatedly, so 'GmbH & Co. KG', 'AG & Co. KGaA',
    'UG (haftungsbeschränkt)' and long forms ('Gesellschaft mit beschränkter Haftung',
    'Public Limited Company') all go; a French form written first ('SARL Dupont') goes
-   too. The last remaining word is never removed, so 'AG' alone stays a name. Legal forms
-   in the middle ('Deutsche Bahn AG Services') stay: only an end is a legal form for sure.
+   too, also as several words ('S.à r.l. Dupont'). The last remaining word is never
+   removed, so 'AG' alone stays a name. Legal forms in the middle ('Deutsche Bahn AG
+   Services') stay: only an end is a legal form for sure.
    The joiners '&', '+', 'und', 'u', 'and', 'et', 'en' help to peel multi-part forms and
    are then dropped everywhere, so 'Smith & Sons' = 'Smith and Sons';
 6. whitespace is collapsed.
@@ -54,8 +55,14 @@ LEGAL_FORM_PHRASES: tuple[tuple[str, ...], ...] = (
     ("e", "kfr"),
     ("sa", "rl"),  # 'S.à r.l.'
 )
-# French forms are often written first: 'SARL Dupont'.
+# The phrases by their last word: a name's last word picks the few worth comparing.
+_PHRASES_ENDING_IN: dict[str, tuple[tuple[str, ...], ...]] = {
+    last: tuple(p for p in LEGAL_FORM_PHRASES if p[-1] == last)
+    for last in {p[-1] for p in LEGAL_FORM_PHRASES}
+}
+# French forms are often written first: 'SARL Dupont', 'S.à r.l. Dupont'.
 LEADING_LEGAL_FORMS = frozenset({"sarl", "sas", "sasu", "sa", "eurl", "snc"})
+LEADING_LEGAL_FORM_PHRASES: tuple[tuple[str, ...], ...] = (("sa", "rl"),)
 # Words that join legal forms and names ('GmbH & Co. KG', 'GmbH u. Co. KG', 'Dupont et Fils').
 _JOINERS = frozenset({"&", "+", "und", "u", "and", "et", "en"})
 _NOT_DECOMPOSED = str.maketrans(
@@ -70,6 +77,8 @@ _UMLAUT_DIGRAPH = re.compile(r"([aou])e")
 
 
 def _fold_accents(text: str) -> str:
+    if text.isascii():  # most names: nothing to decompose
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text.translate(_NOT_DECOMPOSED))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
@@ -91,14 +100,19 @@ def company_match_key(name: str) -> str:
     words = s.replace("&", " & ").replace("+", " + ").split()
     tokens = [_UMLAUT_DIGRAPH.sub(r"\1", w) for w in words]
     while len(tokens) > 1:
-        phrase = next((p for p in LEGAL_FORM_PHRASES if _ends_with(tokens, p)), None)
+        phrase = next((p for p in _PHRASES_ENDING_IN.get(tokens[-1], ()) if _ends_with(tokens, p)),
+                      None)
         if phrase:
             del tokens[-len(phrase):]
         elif tokens[-1] in LEGAL_FORM_TOKENS or tokens[-1] in _JOINERS:
             tokens.pop()
         else:
             break
-    if len(tokens) > 1 and tokens[0] in LEADING_LEGAL_FORMS:
+    lead = next((p for p in LEADING_LEGAL_FORM_PHRASES
+                 if len(tokens) > len(p) and tuple(tokens[:len(p)]) == p), None)
+    if lead:
+        del tokens[:len(lead)]
+    elif len(tokens) > 1 and tokens[0] in LEADING_LEGAL_FORMS:
         tokens.pop(0)
     tokens = [t for t in tokens if t not in _JOINERS]
     return " ".join(tokens)

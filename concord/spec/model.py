@@ -72,16 +72,34 @@ class FieldSpec(_Strict):
         return self
 
 
-class DedupeRule(_Strict):
-    """Records sharing all these (standardised, non-empty) fields are the same entity.
+# Named ways to derive a field's dedupe key from its standardised value (the functions are
+# in concord/dedupe/keys.py, which checks at import that both lists agree): `exact` the
+# value as standardised, `casefold` case-insensitive text, `company_name` the company
+# match key (legal forms, accents, case and punctuation folded: concord/normalise/names.py).
+KeyNormaliserName = Literal["exact", "casefold", "company_name"]
 
-    `auto` merges them into the earliest record and records the cluster as decided by the
-    rule; `review` holds the partition until a data steward decides.
+
+class DedupeRule(_Strict):
+    """Records whose keys for all these (standardised, non-empty) fields are equal are
+    one entity. A field's key is its value, or what `normalise` derives from it
+    (`{Name: company_name}`); a key that comes out empty never matches.
+
+    `review` (the default) holds the cluster's records until a data steward decides;
+    `auto` merges them into the earliest record and records the rule as the decider.
     """
 
-    name: str
-    fields: tuple[str, ...]
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    fields: tuple[str, ...] = Field(min_length=1)
+    normalise: dict[str, KeyNormaliserName] = Field(
+        default_factory=dict, description="field -> key normaliser; unnamed fields: exact")
     resolve: Literal["auto", "review"] = "review"
+
+    @model_validator(mode="after")
+    def _normalises_own_fields(self) -> DedupeRule:
+        stray = [f for f in self.normalise if f not in self.fields]
+        if stray:
+            raise ValueError(f"normalise names {stray}, which are not among this rule's fields")
+        return self
 
 
 class DeletePolicy(_Strict):
@@ -127,10 +145,14 @@ class ObjectSpec(_Strict):
             if f.table and f.table not in self.value_tables:
                 raise ValueError(f"field {name}: value table {f.table!r} is not defined")
         known = set(self.fields)
+        names: set[str] = set()
         for rule in self.dedupe:
             missing = [f for f in rule.fields if f not in known]
             if missing:
                 raise ValueError(f"dedupe rule {rule.name}: unknown fields {missing}")
+            if rule.name in names:  # a pair's reasons name the rule: it must say which
+                raise ValueError(f"dedupe rule {rule.name}: named twice")
+            names.add(rule.name)
         for f in self.match_on:
             if f not in known:
                 raise ValueError(f"match_on: unknown field {f!r}")

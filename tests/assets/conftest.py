@@ -88,3 +88,15 @@ def wipe_org(info: SandboxInfo) -> None:
     even deleted ones: our golden ids are deterministic, and a deleted record carrying one
     would (rightly) be reported as "deleted in Salesforce" and not re-created."""
     SandboxControl(info).post("reset")
+
+
+def salesforce_as_person(info: SandboxInfo) -> Salesforce:
+    """simple-salesforce logged in as a person of the org (password flow), not as the
+    integration user Concord writes as: their edits are changes Concord must pick up."""
+    creds = info.credentials
+    token = loopback_session(info).post(info.token_url, data={
+        "grant_type": "password", "client_id": creds["client_id"],
+        "client_secret": creds["client_secret"], "username": creds["username"],
+        "password": creds["password"]}).json()["access_token"]
+    return Salesforce(instance_url=info.base_url, session_id=token,
+                      session=loopback_session(info), version="60.0")

@@ -11,7 +11,8 @@ import pytest
 from simple_salesforce import Salesforce
 
 from sandbox.harness import SandboxInfo
-from tests.assets.conftest import salesforce_client, wipe_org
+from tests.assets.conftest import salesforce_as_person, salesforce_client, wipe_org
+from tests.assets.stewarding import resolve_open_clusters
 
 
 def run(instance: dg.DagsterInstance) -> tuple[bool, dict]:
@@ -19,6 +20,19 @@ def run(instance: dg.DagsterInstance) -> tuple[bool, dict]:
     from integration_dags.run import run_sync
 
     return run_sync("crm_accounts", instance=instance, full=True)
+
+
+def initial_load(instance: dg.DagsterInstance, platform: Path | None = None) -> tuple[bool, dict]:
+    """The steward-first initial load: the first run stops at the duplicate check (every
+    tier is `review`), a steward decides each cluster (by the generator's ground truth
+    when given the platform, else keeping the earliest record), the re-run loads."""
+    import os
+
+    ok, first = run(instance)
+    assert not ok and first["api_calls"]["write"] == 0, "the first run must stop at the duplicates"
+    made = resolve_open_clusters(os.environ["CONCORD_LEDGER_URL"], platform)
+    assert made["keep"] > 0
+    return run(instance)
 
 
 def accounts(sf: Salesforce) -> list[dict]:
@@ -60,7 +74,7 @@ def loaded(platform_template: Path, e2e_salesforce: SandboxInfo,
         mp.setenv("DAGSTER_HOME", str(home / "dagster_home"))
         wipe_org(e2e_salesforce)
         instance = dg.DagsterInstance.ephemeral()
-        ok, first = run(instance)
+        ok, first = initial_load(instance, platform)
         assert ok, first
         org = salesforce_client(e2e_salesforce)
         snapshot = (accounts(org), contacts(org))
@@ -126,7 +140,7 @@ def test_existing_salesforce_account_is_linked_not_duplicated(
 
     vat = normalise_vat(vat, country="DE")
     existing = sf.Account.create({"Name": f"{name} (entered by sales)", "VAT_Id__c": vat})
-    ok, s = run(instance)
+    ok, s = initial_load(instance)
     assert ok, s
     matching = [r for r in accounts(sf) if r["VAT_Id__c"] == vat]
     assert [r["Id"] for r in matching] == [existing["id"]]
@@ -165,9 +179,14 @@ def test_definitions_load() -> None:
 def test_daily_limit_stops_cleanly_and_a_rerun_finishes_without_duplicates(
     fresh_org, instance, sf, e2e_salesforce
 ) -> None:
+    import os
+
     from sandbox.harness import SandboxControl
 
     control = SandboxControl(e2e_salesforce)
+    ok, _ = run(instance)  # stops at the duplicate check; a steward decides, then the load
+    assert not ok
+    resolve_open_clusters(os.environ["CONCORD_LEDGER_URL"])
     reserve = 500  # SalesforceResource.request_reserve: calls kept back for people
     # Left before the run: the target read, the user lookup and ONE write batch.
     control.limits(max=100_000, used=100_000 - reserve - 3)
@@ -185,29 +204,55 @@ def test_daily_limit_stops_cleanly_and_a_rerun_finishes_without_duplicates(
     assert finished["created"] + 200 == len(rows)  # nothing written twice
 
 
-def test_platform_edits_wake_the_sensor_once(sync_env: Path) -> None:
+def test_edits_on_either_side_wake_the_sensor_once(sync_env: Path, e2e_salesforce) -> None:
+    """The platform's edit history and Salesforce's SystemModstamp, each with a cursor;
+    Concord's own Salesforce writes (its integration user) do not wake it."""
     import os
 
     from integration_dags.definitions import defs
     from resources.platform import PlatformDatabase
+    from resources.salesforce.resource import SalesforceResource
 
-    sensor = defs.resolve_sensor_def("crm_accounts_platform_changes")
-    platform = PlatformDatabase(url=os.environ["CONCORD_PLATFORM_URL"])
+    sensor = defs.resolve_sensor_def("crm_accounts_changes")
+    resources = {
+        "platform": PlatformDatabase(url=os.environ["CONCORD_PLATFORM_URL"]),
+        "salesforce": SalesforceResource(
+            instance_url=e2e_salesforce.base_url, token_url=e2e_salesforce.token_url,
+            client_id=e2e_salesforce.credentials["client_id"],
+            client_secret=e2e_salesforce.credentials["client_secret"],
+            ca_bundle=e2e_salesforce.ca_bundle)}
+    concord_sf = salesforce_client(e2e_salesforce)  # as Concord's integration user
+    person_sf = salesforce_as_person(e2e_salesforce)  # as a person in the org
+    account = concord_sf.Account.create({"Name": "Sensor GmbH"})["id"]
+
+    def tick(cursor: str | None) -> tuple[list[dg.RunRequest], str | None]:
+        with dg.build_sensor_context(instance=inst, cursor=cursor, resources=resources) as ctx:
+            requests = sensor.evaluate_tick(ctx).run_requests
+            return requests, ctx.cursor
+
     with dg.instance_for_test() as inst:
-        ctx = dg.build_sensor_context(instance=inst, resources={"platform": platform})
-        [first] = sensor.evaluate_tick(ctx).run_requests
-        cursor = ctx.cursor
+        [first], cursor = tick(None)  # the platform's history; Salesforce: cursor set only
         assert first.partition_key_range is not None
-        idle = dg.build_sensor_context(instance=inst, cursor=cursor, resources={"platform": platform})
-        assert sensor.evaluate_tick(idle).run_requests == []
+        assert tick(cursor)[0] == []
+
+        concord_sf.Account.update(account, {"Phone": "+49 30 1"})  # Concord's own write
+        requests, cursor = tick(cursor)
+        assert requests == []
+
+        person_sf.Account.update(account, {"Phone": "+49 30 2"})  # a person edits
+        [by_person], cursor = tick(cursor)
+        assert by_person.tags["concord/changed"] == "salesforce:Account"
+        assert tick(cursor)[0] == []
+
         con = sqlite3.connect(sync_env / "platform.sqlite")
         con.execute("INSERT INTO edit_history (table_name, record_id, field, old_value, new_value, "
                     "changed_at, changed_by) VALUES ('companies', 1, 'city', 'A', 'B', "
                     "'2026-11-23 10:00:00', 'test')")
         con.commit()
-        woken = dg.build_sensor_context(instance=inst, cursor=cursor, resources={"platform": platform})
-        [again] = sensor.evaluate_tick(woken).run_requests
-        assert again.run_key != first.run_key
+        [again], _ = tick(cursor)
+        assert again.tags["concord/changed"] == "platform"
+        assert len({first.run_key, by_person.run_key, again.run_key}) == 3
+    concord_sf.Account.delete(account)
 
 
 def test_one_account_per_real_company_against_the_generators_ground_truth(loaded: Loaded) -> None:
@@ -241,14 +286,15 @@ def test_concord_sync_uses_configured_systems_instead_of_sandboxes(
 
     home = sync_env / "home"
     monkeypatch.setenv("CONCORD_HOME", str(home))
-    assert run_syncs([], as_json=True, scale=100, seed=1) == 0
-    assert json.loads(capsys.readouterr().out)["syncs"]["crm_accounts"]["created"] > 0
+    # the initial load stops at the duplicate check (exit 1) after reading everything
+    assert run_syncs([], as_json=True, scale=100, seed=1) == 1
+    assert json.loads(capsys.readouterr().out)["syncs"]["crm_accounts"]["extracted"] > 0
     assert not (home / "var" / "platform.sqlite").exists()  # the configured platform was used
     assert not (home / "var" / "sandbox" / "salesforce").exists()  # the configured org, no sandbox
 
 
 def test_deletes_follow_the_spec_on_both_sides(fresh_org, instance, sf, sync_env: Path) -> None:
-    ok, _ = run(instance)
+    ok, _ = initial_load(instance)
     assert ok
     con = sqlite3.connect(sync_env / "platform.sqlite")
     live = {r["Concord_Id__c"]: r for r in accounts(sf)}
