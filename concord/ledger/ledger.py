@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from concord.ledger import migrate as _migrate
 from concord.ledger.base import create_ledger_engine
+from concord.ledger.baselines import BaselineStore
 from concord.ledger.cursors import CursorStore
 from concord.ledger.duplicates import DuplicateStore
 from concord.ledger.outbox import OutboxStore
@@ -27,8 +28,10 @@ class Ledger(
     QuarantineStore,
     DuplicateStore,
     TokenStore,
+    BaselineStore,
 ):
-    """Cursors, xref, record state, outbox, sync log, quarantine, duplicates and tokens.
+    """Cursors, xref, record state, outbox, sync log, quarantine, duplicates, tokens, and
+    field baselines and conflicts (two-way sync).
 
     Every bulk method runs in one transaction: a batch is stored whole or not at all.
     `url` is any SQLAlchemy URL; use `postgresql+psycopg2://` for PostgreSQL.

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from concord.ownership.spec import OwnershipSpec, resolve_ownership
+
 TransformName = Literal[
     "text", "email", "phone", "country", "vat", "trade_register", "value_table", "owner",
     "money", "percent", "currency", "timestamp", "boolean", "reference",
@@ -137,6 +139,7 @@ class ObjectSpec(_Strict):
     )
     owners: OwnerPolicy | None = None
     on_delete: DeletePolicy = DeletePolicy()
+    ownership: OwnershipSpec = Field(default_factory=OwnershipSpec)
     batch_size: int = Field(default=200, ge=1, le=200)
 
     @model_validator(mode="after")
@@ -158,6 +161,7 @@ class ObjectSpec(_Strict):
                 raise ValueError(f"match_on: unknown field {f!r}")
         if self.target.external_id in known:
             raise ValueError(f"{self.target.external_id} is Concord's external id; do not map it")
+        resolve_ownership(self)
         return self
 
 

@@ -52,7 +52,7 @@ def test_upgrading_a_0001_ledger_keeps_every_row(empty_url: sa.URL, token_key: s
 
         ledger.migrate()
 
-        assert ledger.current_revision() == head_revision() == "0002"
+        assert ledger.current_revision() == head_revision() == "0003_field_baselines"
         assert ledger.get_cursor("crm_accounts", "salesforce", "Account") == T0
         assert ledger.golden_ids("salesforce", "Account", ["001A"]) == {"001A": "g1"}
         assert ledger.get_hashes("salesforce", "Account", ["001A"]) == {"001A": "h1"}
@@ -90,7 +90,7 @@ def test_downgrade_to_nothing_and_back(empty_url: sa.URL) -> None:
         assert not _tables(ledger) & {t.name for t in metadata.sorted_tables}
 
         ledger.migrate()
-        assert ledger.current_revision() == "0002"
+        assert ledger.current_revision() == "0003_field_baselines"
 
 
 def test_opening_an_up_to_date_ledger_again_is_harmless(empty_url: sa.URL) -> None:
@@ -98,7 +98,7 @@ def test_opening_an_up_to_date_ledger_again_is_harmless(empty_url: sa.URL) -> No
         first.put_hashes("xero", "Contact", {"c1": "h"})
     with Ledger.open(empty_url) as again:
         assert again.get_hashes("xero", "Contact", ["c1"]) == {"c1": "h"}
-        assert again.current_revision() == "0002"
+        assert again.current_revision() == "0003_field_baselines"
 
 
 @pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
