@@ -9,6 +9,10 @@
                                          a steward's decision, applied on the next run
     concord duplicates resolve --all-suggested [--sync S] [--tier T] [--by NAME]
                                          keep the earliest record of every open cluster
+    concord conflicts list [--all] [--json]
+                                         field conflicts of two-way syncs (held ones by default)
+    concord conflicts resolve ID --winner platform|salesforce [--by NAME]
+                                         a steward's pick for a held conflict, applied next run
     concord plan SYNC [--json] [--partition-range START..END]
                                          dry run: what the next run would write, writing nothing
     concord auth xero|qbo [--redirect-uri URI] [--tenant ID] [--listen | --paste] [--timeout S]
@@ -56,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("ui", help="dagster dev on the embedded default, sandboxes running")
     _add_duplicates_parser(sub)
     _add_plan_parser(sub)
+    _add_conflicts_parser(sub)
     _add_auth_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "sync":
@@ -71,6 +76,12 @@ def main(argv: list[str] | None = None) -> int:
                                                as_json=args.json)
         return stewardship.resolve(args.cluster, keep=args.keep, separate=args.separate, by=args.by,
                                    all_suggested=args.all_suggested, sync=args.sync, tier=args.tier)
+    if args.command == "conflicts":
+        from integration_dags import conflicts
+
+        if args.action == "list":
+            return conflicts.list_conflicts(include_resolved=args.all, as_json=args.json)
+        return conflicts.resolve_conflict(args.id, winner=args.winner, by=args.by)
     if args.command == "plan":
         from integration_dags.dry_run import run_plan
 
@@ -100,6 +111,18 @@ def _add_duplicates_parser(sub: argparse._SubParsersAction) -> None:
                        help="every open cluster: keep its earliest record")
     p_res.add_argument("--sync", help="with --all-suggested: only this sync's clusters")
     p_res.add_argument("--tier", help="with --all-suggested: only clusters this tier joined throughout")
+
+
+def _add_conflicts_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("conflicts", help="field conflicts of the two-way sync")
+    actions = p.add_subparsers(dest="action", required=True)
+    p_list = actions.add_parser("list", help="held conflicts (with --all: settled ones too)")
+    p_list.add_argument("--all", action="store_true", help="include settled conflicts")
+    p_list.add_argument("--json", action="store_true", help="print one JSON object")
+    p_res = actions.add_parser("resolve", help="pick the value of a held conflict")
+    p_res.add_argument("id", type=int, help="conflict id, as `concord conflicts list` shows it")
+    p_res.add_argument("--winner", required=True, choices=["platform", "salesforce"])
+    p_res.add_argument("--by", metavar="NAME", help="who decides (default: the OS user)")
 
 
 def _add_plan_parser(sub: argparse._SubParsersAction) -> None:

@@ -15,7 +15,6 @@ from integration_dags.schedules import incremental_range, range_tags
 from resources.platform import PlatformDatabase
 from resources.salesforce.resource import SalesforceResource
 
-
 NOTHING_YET = datetime(1970, 1, 1, tzinfo=UTC).isoformat()
 
 

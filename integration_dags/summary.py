@@ -8,7 +8,9 @@ from typing import Any
 
 import dagster as dg
 
-COUNTS = ("extracted", "created", "updated", "deleted", "unchanged", "quarantined", "skipped")
+COUNTS = ("extracted", "created", "updated", "deleted", "unchanged", "quarantined", "skipped",
+          "changed_in_target")
+TWO_WAY = ("written_back", "conflicts")  # platform rows updated from Salesforce; conflicts seen
 CALLS = ("read", "write", "bulk_jobs")
 
 
@@ -25,7 +27,7 @@ def _metadata_of(events: Iterable[dg.DagsterEvent]) -> Iterable[tuple[list[str],
 
 
 def empty_summary() -> dict[str, Any]:
-    return {**dict.fromkeys(COUNTS, 0), "api_calls": dict.fromkeys(CALLS, 0)}
+    return {**dict.fromkeys(COUNTS + TWO_WAY, 0), "api_calls": dict.fromkeys(CALLS, 0)}
 
 
 def summarise_run(events: Iterable[dg.DagsterEvent]) -> dict[str, dict[str, Any]]:
@@ -47,11 +49,14 @@ def summarise_run(events: Iterable[dg.DagsterEvent]) -> dict[str, dict[str, Any]
         elif step.endswith("_standardised"):
             partial[sync]["quarantined"] += int(md.get("quarantined", 0))
         elif step.endswith("_applied"):
+            for c in TWO_WAY:
+                s[c] += int(md.get(c, 0))
             for c in ("created", "updated", "deleted"):
                 partial[sync][c] += int(md.get(c, 0))
             partial[sync]["quarantined"] += int(md.get("failed", 0))
         elif step.endswith("_plan"):
             partial[sync]["unchanged"] += int(md.get("unchanged", 0))
+            partial[sync]["changed_in_target"] += int(md.get("changed_in_target", 0))
     for sync, counts in partial.items():
         if sync not in reconciled:  # the run stopped early: report what the steps did
             out[sync].update({c: counts.get(c, 0) for c in COUNTS})

@@ -41,6 +41,13 @@ def source_query(source: SourceSpec) -> str:
     )
 
 
+def rows_query(source: SourceSpec) -> str:
+    """The same SELECT for given keys (`:keys`, expanding)."""
+    window = source_query(source)
+    head = window[:window.index(" WHERE ")]
+    return f"{head} WHERE {_ident(source.table)}.{_ident(source.key)} IN :keys"
+
+
 class PlatformDatabase(dg.ConfigurableResource):
     """Read access to the platform's tables; URL from CONCORD_PLATFORM_URL."""
 
@@ -69,12 +76,32 @@ class PlatformDatabase(dg.ConfigurableResource):
             engine.dispose()
         return out
 
+    def rows(self, source: SourceSpec, keys: list[str]) -> dict[str, dict]:
+        """The rows (with their lookups) of these keys, as stored: for records changed only
+        on the other side, whose platform row is outside the run's window."""
+        out: dict[str, dict] = {}
+        if not keys:
+            return out
+        engine = sa.create_engine(self.url)
+        stmt = sa.text(rows_query(source)).bindparams(sa.bindparam("keys", expanding=True))
+        try:
+            with engine.connect() as conn:
+                for start in range(0, len(keys), 500):
+                    chunk = [int(k) if k.isdigit() else k for k in keys[start:start + 500]]
+                    for row in conn.execute(stmt, {"keys": chunk}).mappings():
+                        out[str(row[source.key])] = dict(row)
+        finally:
+            engine.dispose()
+        return out
+
     def latest_change_id(self, tables: list[str]) -> int | None:
-        """The newest edit-history id for these tables: the platform's own change feed."""
+        """The newest edit-history id for these tables: the platform's own change feed,
+        without Concord's own write-backs (they must not wake another run)."""
         engine = sa.create_engine(self.url)
         try:
             with engine.connect() as conn:
-                stmt = sa.text("SELECT MAX(id) FROM edit_history WHERE table_name IN :tables")
+                stmt = sa.text("SELECT MAX(id) FROM edit_history WHERE table_name IN :tables "
+                               "AND (changed_by IS NULL OR changed_by <> 'concord')")
                 stmt = stmt.bindparams(sa.bindparam("tables", expanding=True))
                 return conn.execute(stmt, {"tables": list(tables)}).scalar()
         finally:

@@ -54,19 +54,20 @@ def test_sync_from_nothing_stops_at_duplicates_then_loads_then_writes_nothing(tm
 
     first = concord_sync(tmp_path)[0]["syncs"]["crm_accounts"]
     assert set(first) == {"extracted", "created", "updated", "deleted", "unchanged", "quarantined", "skipped",
-                          "api_calls"}
+                          "changed_in_target", "written_back", "conflicts", "api_calls"}
     assert set(first["api_calls"]) == {"read", "write", "bulk_jobs"}
     assert all(isinstance(v, int) for v in first["api_calls"].values())
     assert first["created"] > 0 and first["api_calls"]["write"] > 0
-    assert first["extracted"] == sum(first[k] for k in ("created", "updated", "deleted", "unchanged",
-                                                        "quarantined", "skipped"))
+    assert first["extracted"] + first["changed_in_target"] == sum(
+        first[k] for k in ("created", "updated", "deleted", "unchanged", "quarantined", "skipped"))
 
     # After the initial load a run covers yesterday and today, as the hourly schedule does.
     second = concord_sync(tmp_path)[0]["syncs"]["crm_accounts"]
     assert second["api_calls"]["write"] == 0
     assert second["api_calls"]["bulk_jobs"] == 0
-    assert second["extracted"] == sum(second[k] for k in ("created", "updated", "deleted", "unchanged",
-                                                          "quarantined", "skipped"))
+    assert second["extracted"] + second["changed_in_target"] == sum(
+        second[k] for k in ("created", "updated", "deleted", "unchanged", "quarantined", "skipped"))
+    assert second["written_back"] == 0 and second["conflicts"] == 0
 
     # All three were real runs, recorded in the project-local instance that `make ui` shows.
     instance = dg.DagsterInstance.from_config(str(tmp_path / ".dagster_home"))

@@ -6,11 +6,13 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from assets.steps.common import STEP_RETRY, StepScope, api_call_metadata, jsonable, partition_label
+from assets.steps.twoway import TargetChanges, apply_two_way, ownership_of
 from concord.errors import RateLimitExhausted
 from concord.identity import idempotency_key
 from concord.ledger import Ledger, OutboxEntry, QuarantineRow, SyncLogRow, XrefLink
 from concord.plan import PlannedWrite, WritePlan
 from resources.ledger import LedgerResource
+from resources.platform import PlatformDatabase
 from resources.salesforce.client import WriteResult
 from resources.salesforce.resource import SalesforceResource
 
@@ -23,6 +25,8 @@ class ApplyResult:
     failed: dict[str, str] = field(default_factory=dict)        # source key -> error text
     written: dict[str, str] = field(default_factory=dict)       # golden id -> target id
     started_at: datetime | None = None                           # when the first write went out
+    written_back: int = 0                                        # platform rows updated (two-way)
+    conflicts: int = 0                                           # field conflicts recorded
 
 
 def build_apply(scope: StepScope) -> dg.AssetsDefinition:
@@ -30,7 +34,8 @@ def build_apply(scope: StepScope) -> dg.AssetsDefinition:
 
     @dg.asset(
         **scope.asset_kwargs("applied", f"Upserts to {target.system} {target.object}"),
-        ins={"plan": dg.AssetIn(scope.key("plan"))},
+        ins={"plan": dg.AssetIn(scope.key("plan")),
+             "target_state": dg.AssetIn(scope.key("target_state"))},
         deps=[scope.key("deduped")],  # so the blocking duplicate check holds this step
         retry_policy=STEP_RETRY,
     )
@@ -38,7 +43,9 @@ def build_apply(scope: StepScope) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext,
         ledger: LedgerResource,
         salesforce: SalesforceResource,
+        platform: PlatformDatabase,
         plan: WritePlan,
+        target_state: TargetChanges,
     ) -> ApplyResult:
         led = ledger.open()
         to_send = plan.to_send()
@@ -57,11 +64,23 @@ def build_apply(scope: StepScope) -> dg.AssetsDefinition:
                     metadata=api_call_metadata(client.calls.as_dict()),
                 ) from None
             calls = client.calls.as_dict()
+        two_way = {}
+        if ownership_of(scope) is not None:
+            back = apply_two_way(scope, led, platform.url, platform.timezone, plan,
+                                 result.written, set(result.failed))
+            result.written_back, result.conflicts = back.written_back, back.conflicts
+            two_way = {"written_back": back.written_back, "conflicts": back.conflicts,
+                       "baselines_stored": back.baselines,
+                       "left_for_next_run": back.left_for_next_run}
+            if not back.left_for_next_run:
+                # Every change read was handled on both sides: move past it.
+                led.set_cursor(scope.sync, target.system, target.object, target_state.until)
         context.add_output_metadata({
             "created": result.created,
             "updated": result.updated,
             "deleted": result.deleted,
             "failed": len(result.failed),
+            **two_way,
             **api_call_metadata(calls),
         })
         return result

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 
 from assets.steps.common import STEP_RETRY, StepScope, api_call_metadata
+from assets.steps.twoway import TargetChanges, ownership_of, target_fields
 from concord.ledger import XrefLink
 from concord.match import match_value
 from concord.model import SourceRecord
@@ -48,20 +49,23 @@ def build_target_extract(scope: StepScope) -> dg.AssetsDefinition:
     )
     def _target_state(
         context: dg.AssetExecutionContext, salesforce: SalesforceResource, ledger: LedgerResource
-    ) -> int:
+    ) -> TargetChanges:
         """Mirror the target's match keys, re-link records carrying our external id, and
         note our records someone deleted there (the plan reports them, never re-creates).
 
         Incremental by SystemModstamp from the ledger cursor (queryAll, so deletes show), so
         an unchanged org costs one query call; records created by a run that crashed before
-        its xref commit are re-linked here from their external id.
+        its xref commit are re-linked here from their external id. A two-way object also
+        hands its changed records on (every mapped field) and leaves the cursor to apply.
         """
         led = ledger.open()
         client = salesforce.get_client()
         cursor = led.get_cursor(scope.sync, target.system, target.object)
         now = datetime.now(UTC)
         since = cursor - CURSOR_OVERLAP if cursor else None
-        fields = ["Id", target.external_id, "SystemModstamp", *scope.obj.match_on]
+        two_way = ownership_of(scope) is not None
+        fields = target_fields(scope)
+        rows: dict[str, dict] = {}
         keys: dict[str, dict[str, str | None]] = {}
         links = []
         deleted: list[str] = []  # golden ids whose target record someone deleted
@@ -77,6 +81,8 @@ def build_target_extract(scope: StepScope) -> dg.AssetsDefinition:
                 continue
             keys[row["Id"]] = {f: (match_value(row[f]) if row.get(f) else None)
                                for f in scope.obj.match_on}
+            if two_way:
+                rows[row["Id"]] = row
             if golden:
                 links.append(XrefLink(scope.obj.entity, golden, target.system, target.object,
                                       row["Id"], "external_id"))
@@ -88,10 +94,11 @@ def build_target_extract(scope: StepScope) -> dg.AssetsDefinition:
         by_others = {g: DELETED_IN_TARGET for g in deleted if known.get(g) != DELETED_BY_CONCORD}
         if by_others:
             led.put_hashes(target.system, target.object, by_others)
-        led.set_cursor(scope.sync, target.system, target.object, now - CURSOR_LAG)
+        if not two_way:
+            led.set_cursor(scope.sync, target.system, target.object, now - CURSOR_LAG)
         context.add_output_metadata({"seen": seen, "linked_by_external_id": len(links),
                                      "deleted_in_target": len(by_others),
                                      **api_call_metadata(client.calls.as_dict())})
-        return seen
+        return TargetChanges(seen=seen, until=now - CURSOR_LAG, rows=rows)
 
     return _target_state

@@ -4,11 +4,13 @@ import dagster as dg
 
 from assets.steps.common import StepScope, api_call_metadata, table_metadata
 from assets.steps.match import SOURCE_SYSTEM
+from assets.steps.twoway import TargetChanges, ownership_of, plan_metadata, plan_two_way_step
 from concord.ledger import Ledger
 from concord.match import MatchResult
 from concord.model import SourceRecord
 from concord.plan import WritePlan, plan_deletes, plan_writes
 from resources.ledger import LedgerResource
+from resources.platform import PlatformDatabase
 from resources.salesforce.resource import SalesforceResource
 
 
@@ -18,7 +20,8 @@ def build_plan(scope: StepScope) -> dg.AssetsDefinition:
 
     @dg.asset(
         **scope.asset_kwargs("plan", f"Creates and updates for {target.object}, before apply"),
-        ins={"matched": dg.AssetIn(scope.key("matched")), "source": dg.AssetIn(scope.key("source"))},
+        ins={"matched": dg.AssetIn(scope.key("matched")), "source": dg.AssetIn(scope.key("source")),
+             "target_state": dg.AssetIn(scope.key("target_state"))},
         # references resolve through the xref, so the objects they point at are applied first
         deps=[dg.AssetKey([scope.sync, f"{name}_applied"]) for name in referenced],
     )
@@ -26,32 +29,47 @@ def build_plan(scope: StepScope) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext,
         ledger: LedgerResource,
         salesforce: SalesforceResource,
+        platform: PlatformDatabase,
         matched: MatchResult,
         source: list[SourceRecord],
+        target_state: TargetChanges,
     ) -> WritePlan:
         led = ledger.open()
         active_users = None
         calls: dict[str, int] = {}
+        client = None
         if scope.obj.owners is not None and matched.matched:
             client = salesforce.get_client()
             active_users = {uid for uid, active in client.users().items() if active}
-            calls = client.calls.as_dict()
         hashes = led.get_hashes(target.system, target.object,
                                 [m.golden_id for m in matched.matched])
         plan = plan_writes(matched.matched, scope.obj, last_hashes=hashes,
                            active_users=active_users,
                            reference_ids=reference_ids(led, scope, matched))
         plan.extend(deletes_plan(led, scope, [r.key for r in source if r.deleted]))
+        ownership = ownership_of(scope)
+        two_way: dict = {}
+        if ownership is not None:
+            client = client or salesforce.get_client()
+            plan = plan_two_way_step(scope, ownership, led, client, platform, plan, source,
+                                     target_state)
+            two_way = plan_metadata(plan)
+        if client is not None:
+            calls = client.calls.as_dict()
         preview = [
             {"action": w.action, "source": w.source_key, "golden_id": w.golden_id,
-             "target_id": w.target_id or "", "notes": ", ".join(w.notes)}
+             "target_id": w.target_id or "", "notes": ", ".join(w.notes),
+             "fields": ", ".join(sorted(k for k in w.payload if k != target.external_id))
+             if w.action == "update" else ""}
             for w in plan.to_send()
         ]
         context.add_output_metadata({
             **plan.counts(),
             "skipped": len(plan.skipped),
             "owner_to_house_account": plan.noted("owner_to_house_account"),
-            "writes": table_metadata(preview, ["action", "source", "golden_id", "target_id", "notes"]),
+            "writes": table_metadata(preview, ["action", "source", "golden_id", "target_id",
+                                              "fields", "notes"]),
+            **two_way,
             **api_call_metadata(calls),
         })
         return plan

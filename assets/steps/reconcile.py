@@ -22,8 +22,8 @@ def build_reconcile(scope: StepScope) -> dg.AssetsDefinition:
     target = scope.obj.target
     checks = [
         dg.AssetCheckSpec("counts_add_up", asset=scope.key("reconciled"),
-                                    description="extracted = created + updated + deleted + unchanged"
-                                      " + quarantined + skipped"),
+                          description="extracted (+ changed only in the target) = created + "
+                                      "updated + deleted + unchanged + quarantined + skipped"),
         dg.AssetCheckSpec("target_agrees", asset=scope.key("reconciled"),
                           description=f"{target.object} records read back equal what was written"),
     ]
@@ -57,6 +57,7 @@ def build_reconcile(scope: StepScope) -> dg.AssetsDefinition:
             unchanged=plan.counts()["unchanged"],
             quarantined=rejected + len(applied.failed),
             skipped=len(deduped.merged) + len(matched.merged) + held + len(plan.skipped),
+            changed_in_target=plan.from_target,
         )
         _log_outcomes(scope, ledger, context, source, standardised, deduped, matched, plan)
 

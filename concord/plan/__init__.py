@@ -1,3 +1,4 @@
+from concord.plan.twoway import CHANGED_IN_TARGET, plan_two_way
 from concord.plan.writes import (
     DELETED_BY_CONCORD,
     DELETED_IN_TARGET,
@@ -10,6 +11,14 @@ from concord.plan.writes import (
 )
 
 __all__ = [
-    "DELETED_BY_CONCORD", "DELETED_IN_TARGET", "PlanSkip", "PlannedWrite", "WritePlan",
-    "build_payload", "plan_deletes", "plan_writes",
+    "CHANGED_IN_TARGET",
+    "DELETED_BY_CONCORD",
+    "DELETED_IN_TARGET",
+    "PlanSkip",
+    "PlannedWrite",
+    "WritePlan",
+    "build_payload",
+    "plan_deletes",
+    "plan_two_way",
+    "plan_writes",
 ]

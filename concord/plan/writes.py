@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from concord.identity import content_hash
 from concord.match import MatchedRecord
+from concord.ownership import OwnershipDiff
 from concord.spec.model import ObjectSpec
 
 Action = Literal["create", "update", "unchanged", "delete"]
@@ -45,8 +46,14 @@ class PlanSkip:
 
 @dataclass
 class WritePlan:
+    """`ownership`: the two-way diff of records Salesforce also edits (write-backs to the
+    platform, conflicts, new baselines); `from_target`: writes planned for records changed
+    only in the target, beyond the extracted ones."""
+
     writes: list[PlannedWrite] = field(default_factory=list)
     skipped: list[PlanSkip] = field(default_factory=list)
+    ownership: OwnershipDiff = field(default_factory=OwnershipDiff)
+    from_target: int = 0
 
     def counts(self) -> dict[str, int]:
         c = Counter(w.action for w in self.writes)
@@ -61,6 +68,8 @@ class WritePlan:
     def extend(self, other: WritePlan) -> WritePlan:
         self.writes.extend(other.writes)
         self.skipped.extend(other.skipped)
+        self.ownership.records.extend(other.ownership.records)
+        self.from_target += other.from_target
         return self
 
 

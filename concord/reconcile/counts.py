@@ -1,5 +1,6 @@
 """Every input record ends as written (created, updated, deleted), unchanged, quarantined or
-skipped: the counts add up."""
+skipped: the counts add up. Input is what was extracted from the source plus, for a two-way
+object, the records changed only in the target (`changed_in_target`)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ class SyncCounts:
     unchanged: int
     quarantined: int
     skipped: int
+    changed_in_target: int = 0
 
     @property
     def accounted(self) -> int:
@@ -25,7 +27,7 @@ class SyncCounts:
 
     @property
     def balanced(self) -> bool:
-        return self.accounted == self.extracted
+        return self.accounted == self.extracted + self.changed_in_target
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)

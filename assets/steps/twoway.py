@@ -1,0 +1,163 @@
+"""The two-way part of the plan and apply steps, for objects some of whose fields Salesforce
+leads (`ownership` in the spec). One-way objects never reach this module.
+
+Durability: the target cursor of a two-way object moves only in apply, after the changes
+it covers were written on both sides and their baselines stored; a run that fails before
+re-reads the same Salesforce changes next time, and the baselines make that harmless.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from assets.steps.common import StepScope, table_metadata
+from concord.ledger import Ledger
+from concord.model import SourceRecord
+from concord.ownership import Ownership, RecordSides, created_baseline, resolve_ownership
+from concord.plan import WritePlan, plan_two_way
+from resources.platform import PlatformDatabase
+from resources.platform_writeback import PlatformWriter, updates_from_diffs
+
+SOURCE_SYSTEM = "platform"
+
+
+@dataclass(frozen=True)
+class TargetChanges:
+    """What target_state read: how many rows, the cursor apply sets once they are handled,
+    and (two-way objects only) the live rows by target id, with every mapped field."""
+
+    seen: int
+    until: datetime
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def ownership_of(scope: StepScope) -> Ownership | None:
+    """The object's ownership when Salesforce leads any field, else None (one-way)."""
+    ownership = resolve_ownership(scope.obj)
+    return ownership if ownership.led_by("salesforce") else None
+
+
+def target_fields(scope: StepScope) -> list[str]:
+    target = scope.obj.target
+    extra = list(scope.obj.fields) if ownership_of(scope) else list(scope.obj.match_on)
+    return list(dict.fromkeys(["Id", target.external_id, "SystemModstamp", *extra]))
+
+
+def plan_two_way_step(scope: StepScope, ownership: Ownership, led: Ledger, client,
+                      platform: PlatformDatabase, plan: WritePlan, source: list[SourceRecord],
+                      changes: TargetChanges) -> WritePlan:
+    """Diff every existing record of the plan, and every record changed only in Salesforce."""
+    target = scope.obj.target
+    golden_of_target = led.golden_ids(target.system, target.object, changes.rows)
+    sf_rows = {golden_of_target[tid]: row for tid, row in changes.rows.items()
+               if tid in golden_of_target}
+    existing = [w for w in plan.writes if w.target_id is not None]
+    goldens = {w.golden_id for w in existing} | set(sf_rows)
+    baselines = led.get_baselines(target.system, target.object, goldens)
+    # Linked records with neither a baseline nor a fresh read: read them once (first two-way
+    # run after linking, or after enabling ownership on an object).
+    unread = {w.target_id: w.golden_id for w in existing
+              if w.golden_id not in baselines and w.golden_id not in sf_rows}
+    if unread:
+        for row in client.find_by(target.object, target_fields(scope), "Id", list(unread)):
+            sf_rows[unread[row["Id"]]] = row
+    in_window = {w.golden_id for w in plan.writes} | {
+        g for g in led.golden_ids(SOURCE_SYSTEM, scope.obj_name, [r.key for r in source]).values()}
+    only_target = [g for g in sf_rows if g not in in_window and g in baselines]
+    keys = _source_keys(led, scope, only_target)
+    platform_rows = platform.rows(scope.obj.source, sorted(set(keys.values())))
+    target_ids = led.system_ids(set(only_target), target.system, target.object)
+    sides = [RecordSides(g, None, sf_rows[g], baselines[g], row=platform_rows[keys[g]],
+                         decisions={}, source_key=keys[g], target_id=target_ids.get(g))
+             for g in only_target if g in keys and keys[g] in platform_rows]
+    decisions = led.pending_decisions(target.system, target.object, goldens)
+    sides = [RecordSides(s.golden_id, s.platform, s.salesforce, s.baseline, row=s.row,
+                         decisions=decisions.get(s.golden_id, {}), source_key=s.source_key,
+                         target_id=s.target_id) for s in sides]
+    rows = {r.key: r.values for r in source}
+    return plan_two_way(plan, ownership, external_id=target.external_id, salesforce=sf_rows,
+                        baselines=baselines, rows=rows, decisions=decisions, target_only=sides)
+
+
+def _source_keys(led: Ledger, scope: StepScope, goldens: Sequence[str]) -> dict[str, str]:
+    """golden id -> the platform key of the record it was synced from (the kept one)."""
+    if not goldens:
+        return {}
+    return led.system_ids(set(goldens), SOURCE_SYSTEM, scope.obj_name)
+
+
+def plan_metadata(plan: WritePlan) -> dict[str, Any]:
+    diff = plan.ownership
+    conflicts = diff.conflicts()
+    return {
+        **{f"two_way_{k}": v for k, v in diff.counts().items()},
+        "changed_in_target": plan.from_target,
+        "conflicts": table_metadata(
+            [{"golden_id": c.golden_id, "field": c.field, "kind": c.kind,
+              "platform": c.platform, "salesforce": c.salesforce, "resolution": c.resolution}
+             for c in conflicts],
+            ["golden_id", "field", "kind", "platform", "salesforce", "resolution"]),
+        "write_back": table_metadata(
+            [{"source": d.source_key, "columns": ", ".join(f"{k}={v}" for k, v in
+                                                        d.to_platform.items())}
+             for d in diff.records if d.to_platform], ["source", "columns"]),
+    }
+
+
+@dataclass
+class TwoWayResult:
+    written_back: int = 0
+    conflicts: int = 0
+    baselines: int = 0
+    left_for_next_run: int = 0  # platform rows edited while the run read them
+
+
+def apply_two_way(scope: StepScope, led: Ledger, platform_url: str, timezone: str,
+                  plan: WritePlan, written: Mapping[str, str], failed_keys: set[str]
+                  ) -> TwoWayResult:
+    """Write back to the platform, then store a baseline for every record whose writes all
+    landed (Salesforce confirmed or not needed, platform written or already equal), record
+    the conflicts and settle the ones no longer open."""
+    target = scope.obj.target
+    ownership = ownership_of(scope)
+    out = TwoWayResult()
+    if ownership is None:
+        return out
+    diffs = plan.ownership.records
+    sent = {w.golden_id for w in plan.to_send()}
+    sf_ok = {d.golden_id for d in diffs
+             if d.golden_id not in sent or d.golden_id in written}
+    writable = [d for d in diffs if d.golden_id in sf_ok]
+    pf_failed: set[str] = set()
+    updates = updates_from_diffs(writable)
+    if updates:
+        with PlatformWriter(platform_url, timezone=timezone) as writer:
+            res = writer.apply(scope.obj.source.table, updates, key_column=scope.obj.source.key,
+                               modified_column=scope.obj.source.modified_at,
+                               deleted_column=scope.obj.source.deleted_at)
+        out.written_back = len(res.updated)
+        # Edited in the platform since it was read: the next run diffs it again (and, for
+        # that, re-reads the Salesforce side: apply keeps the cursor). A deleted row has
+        # nothing to take a write-back.
+        pf_failed = set(res.moved)
+        out.left_for_next_run = len(res.moved)
+    done = [d for d in writable if d.source_key not in pf_failed]
+    baselines = {d.golden_id: d.baseline for d in done if d.baseline_changed}
+    # Records this run created: their baseline is what was sent.
+    for w in plan.to_send():
+        if w.action == "create" and w.golden_id in written:
+            baselines[w.golden_id] = created_baseline(w.payload, ownership)
+    if baselines:
+        led.put_baselines(target.system, target.object, baselines)
+    out.baselines = len(baselines)
+    conflicts = [c for d in diffs for c in d.conflicts]
+    if conflicts:
+        led.record_conflicts(scope.sync, target.system, target.object, conflicts)
+    out.conflicts = len(conflicts)
+    decided = {d.golden_id: list(d.decided) for d in done if d.decided}
+    if decided:
+        led.mark_decisions_applied(target.system, target.object, decided)
+    led.settle_conflicts(target.system, target.object, [d.golden_id for d in done],
+                         [(c.golden_id, c.field) for d in done for c in d.conflicts if c.held])
+    return out
