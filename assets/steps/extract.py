@@ -28,9 +28,18 @@ def build_source_extract(scope: StepScope) -> dg.AssetsDefinition:
     )
     def _extract(context: dg.AssetExecutionContext, platform: PlatformDatabase) -> list[SourceRecord]:
         window = context.partition_time_window
-        records = platform.extract(scope.obj.source, window.start, window.end)
+        source = scope.obj.source
+        rows = platform.extract(source, window.start, window.end)
+        if source.scope and rows:
+            unknown = sorted(set(source.scope) - set(rows[0].values))
+            if unknown:
+                raise dg.Failure(f"scope names {unknown}, not columns of {source.table} "
+                                 "or its lookups: fix the sync spec")
+        # Selective sync: rows outside the scope are not this sync's business at all.
+        records = [r for r in rows if source.in_scope(r.values)]
         context.add_output_metadata({
             "extracted": len(records),
+            "out_of_scope": len(rows) - len(records),
             "deleted": sum(r.deleted for r in records),
             "window": f"{window.start.isoformat()} .. {window.end.isoformat()}",
         })

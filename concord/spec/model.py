@@ -33,12 +33,41 @@ class Lookup(_Strict):
     target_key: str = "id"
 
 
+class ScopeCondition(_Strict):
+    """A condition on one source column (or lookup); every one given must hold. Values
+    compare as trimmed, case-folded text."""
+
+    in_: tuple[str, ...] | None = Field(default=None, alias="in")
+    not_in: tuple[str, ...] | None = None
+    present: bool | None = Field(default=None, description="true: not empty; false: empty")
+
+    @model_validator(mode="after")
+    def _says_something(self) -> ScopeCondition:
+        if self.in_ is None and self.not_in is None and self.present is None:
+            raise ValueError("a scope condition needs in, not_in or present")
+        return self
+
+    def holds(self, value: object) -> bool:
+        text = "" if value is None else str(value).strip().casefold()
+        if self.present is not None and bool(text) != self.present:
+            return False
+        if self.in_ is not None and text not in {v.strip().casefold() for v in self.in_}:
+            return False
+        return self.not_in is None or text not in {v.strip().casefold() for v in self.not_in}
+
+
 class SourceSpec(_Strict):
     table: str
     key: str = "id"
     modified_at: str = "updated_at"
     deleted_at: str | None = None
     lookups: dict[str, Lookup] = Field(default_factory=dict)
+    scope: dict[str, ScopeCondition] = Field(
+        default_factory=dict,
+        description="selective sync: only rows meeting every condition (column -> condition)")
+
+    def in_scope(self, values: dict[str, object]) -> bool:
+        return all(cond.holds(values.get(column)) for column, cond in self.scope.items())
 
 
 class TargetSpec(_Strict):
