@@ -38,6 +38,7 @@ def build_apply(scope: StepScope) -> dg.AssetsDefinition:
              "target_state": dg.AssetIn(scope.key("target_state"))},
         deps=[scope.key("deduped")],  # so the blocking duplicate check holds this step
         retry_policy=STEP_RETRY,
+        pool=f"{target.system}_api",  # dagster.yaml: one writer per system across runs
     )
     def _apply(
         context: dg.AssetExecutionContext,
