@@ -14,6 +14,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from concord.errors import ValidationError
+from concord.normalise.timestamps import to_utc
+
 _MARK = "\u0000qbo-decimal:"
 _MARKED = re.compile(r'"\\u0000qbo-decimal:([-+0-9.Ee]+)"')
 
@@ -54,18 +57,14 @@ def money(value: Any) -> Decimal | None:
 
 
 def parse_time(text: Any) -> datetime | None:
-    """`…T05:58:16-07:00`, `…Z`, `…+0100` -> aware datetime; None when absent or unreadable."""
+    """`…T05:58:16-07:00`, `…Z`, `…+0100` -> aware datetime (UTC); None when absent or
+    unreadable. A time without an offset is taken as UTC."""
     if not isinstance(text, str) or not text.strip():
         return None
-    value = text.strip()
-    if value.endswith(("Z", "z")):
-        value = value[:-1] + "+00:00"
-    value = re.sub(r"([+-]\d\d)(\d\d)$", r"\1:\2", value)
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
+        return to_utc(text, local_tz="UTC")
+    except ValidationError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def format_time(moment: datetime) -> str:
