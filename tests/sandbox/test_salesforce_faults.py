@@ -22,7 +22,7 @@ def test_injected_429_carries_retry_after_then_clears(sf: Salesforce, control: A
     assert refused.status_code == 429
     assert refused.headers["Retry-After"] == "7"
     assert refused.json()[0]["errorCode"] == "REQUEST_LIMIT_EXCEEDED"
-    assert sf.query("SELECT COUNT() FROM User")["totalSize"] == 12
+    assert sf.query("SELECT COUNT() FROM User")["totalSize"] == 13  # 12 people + Concord
 
 
 def test_injected_503_for_the_next_n_matching_requests(sf: Salesforce, control: Any) -> None:
@@ -33,7 +33,7 @@ def test_injected_503_for_the_next_n_matching_requests(sf: Salesforce, control: 
             sf.Account.create({"Name": "Unlucky"})
         assert raised.value.status == 503
     assert sf.Account.create({"Name": "Third time"})["success"] is True
-    assert sf.query("SELECT COUNT() FROM User")["totalSize"] == 12  # other paths untouched
+    assert sf.query("SELECT COUNT() FROM User")["totalSize"] == 13  # other paths untouched
 
 
 def test_reset_after_commit_writes_then_drops_the_connection(sf: Salesforce, control: Any,
