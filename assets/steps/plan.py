@@ -5,10 +5,12 @@ import dagster as dg
 from assets.steps.common import StepScope, api_call_metadata, table_metadata
 from assets.steps.match import SOURCE_SYSTEM
 from assets.steps.twoway import TargetChanges, ownership_of, plan_metadata, plan_two_way_step
+from concord.dedupe import DedupeOutcome
+from concord.identity import golden_id_for
 from concord.ledger import Ledger
 from concord.match import MatchResult
 from concord.model import SourceRecord
-from concord.plan import WritePlan, plan_deletes, plan_writes
+from concord.plan import WritePlan, plan_deletes, plan_merged_away, plan_writes
 from resources.ledger import LedgerResource
 from resources.platform import PlatformDatabase
 from resources.salesforce.resource import SalesforceResource
@@ -21,7 +23,8 @@ def build_plan(scope: StepScope) -> dg.AssetsDefinition:
     @dg.asset(
         **scope.asset_kwargs("plan", f"Creates and updates for {target.object}, before apply"),
         ins={"matched": dg.AssetIn(scope.key("matched")), "source": dg.AssetIn(scope.key("source")),
-             "target_state": dg.AssetIn(scope.key("target_state"))},
+             "target_state": dg.AssetIn(scope.key("target_state")),
+             "deduped": dg.AssetIn(scope.key("deduped"))},
         # references resolve through the xref, so the objects they point at are applied first
         deps=[dg.AssetKey([scope.sync, f"{name}_applied"]) for name in referenced],
     )
@@ -33,6 +36,7 @@ def build_plan(scope: StepScope) -> dg.AssetsDefinition:
         matched: MatchResult,
         source: list[SourceRecord],
         target_state: TargetChanges,
+        deduped: DedupeOutcome,
     ) -> WritePlan:
         led = ledger.open()
         active_users = None
@@ -54,6 +58,7 @@ def build_plan(scope: StepScope) -> dg.AssetsDefinition:
             plan = plan_two_way_step(scope, ownership, led, client, platform, plan, source,
                                      target_state)
             two_way = plan_metadata(plan)
+        plan.extend(merged_away_plan(led, scope, deduped, matched))
         if client is not None:
             calls = client.calls.as_dict()
         preview = [
@@ -89,6 +94,24 @@ def reference_ids(led: Ledger, scope: StepScope, matched: MatchResult) -> dict[s
         target_ids = led.system_ids(set(golden.values()), ref.target.system, ref.target.object)
         out[fname] = {k: target_ids[g] for k, g in golden.items() if g in target_ids}
     return out
+
+
+def merged_away_plan(led: Ledger, scope: StepScope, deduped: DedupeOutcome,
+                     matched: MatchResult) -> WritePlan:
+    """Losers of a steward's merge whose own target record exists: flagged per the spec."""
+    if scope.obj.on_merge.action == "ignore":
+        return WritePlan()
+    target = scope.obj.target
+    golden_of = {m.record.key: m.golden_id for m in matched.matched}
+    golden_of.update({m.key: m.golden_id for m in matched.merged})
+    losers = {m.key: m.golden_id for m in matched.merged}
+    losers.update({loser: golden_of[kept] for loser, kept in deduped.merged.items()
+                   if kept in golden_of})
+    own = {key: golden_id_for(SOURCE_SYSTEM, scope.obj_name, key) for key in losers}
+    return plan_merged_away(
+        losers, scope.obj, own_golden=own,
+        target_by_golden=led.system_ids(set(own.values()), target.system, target.object),
+        last_hashes=led.get_hashes(target.system, target.object, own.values()))
 
 
 def deletes_plan(led: Ledger, scope: StepScope, deleted_keys: list[str]) -> WritePlan:

@@ -10,7 +10,7 @@ from concord.dedupe import DedupeOutcome
 from concord.ledger import SyncLogRow
 from concord.match import MatchResult
 from concord.model import SourceRecord, StandardRecord
-from concord.plan import WritePlan
+from concord.plan import MERGED_AWAY, WritePlan
 from concord.reconcile import SyncCounts, field_drift
 from resources.ledger import LedgerResource
 from resources.salesforce.resource import SalesforceResource
@@ -56,7 +56,10 @@ def build_reconcile(scope: StepScope) -> dg.AssetsDefinition:
             deleted=applied.deleted,
             unchanged=plan.counts()["unchanged"],
             quarantined=rejected + len(applied.failed),
-            skipped=len(deduped.merged) + len(matched.merged) + held + len(plan.skipped),
+            # a merged-away record whose own target record gets flagged is counted by its
+            # write (updated / quarantined), not as a skip
+            skipped=len(deduped.merged) + len(matched.merged) + held + len(plan.skipped)
+            - plan.noted(MERGED_AWAY),
             changed_in_target=plan.from_target,
         )
         _log_outcomes(scope, ledger, context, source, standardised, deduped, matched, plan)

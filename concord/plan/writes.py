@@ -168,3 +168,37 @@ def plan_deletes(
         plan.writes.append(PlannedWrite(golden, key, action, payload, digest, target_id,
                                         ("deleted_in_source",)))
     return plan
+
+
+MERGED_AWAY = "merged_away"
+
+
+def plan_merged_away(
+    losers: Mapping[str, str],
+    spec: ObjectSpec,
+    *,
+    own_golden: Mapping[str, str],
+    target_by_golden: Mapping[str, str],
+    last_hashes: Mapping[str, str],
+) -> WritePlan:
+    """Flag the target records of merged-away source records (`losers`: source key -> the
+    golden id it was merged into) per the spec's merge policy. Only losers that had a
+    target record of their own get a write, and only until the flag is there: once its
+    hash is stored they stay plain skips (counted by dedupe/match)."""
+    plan = WritePlan()
+    policy = spec.on_merge
+    if policy.action != "flag":
+        return plan
+    assert policy.field is not None
+    for key, kept in losers.items():
+        own = own_golden.get(key)
+        target_id = target_by_golden.get(own) if own else None
+        if own is None or own == kept or target_id is None:
+            continue
+        payload = {policy.field: kept, spec.target.external_id: own}
+        digest = content_hash(payload)
+        if last_hashes.get(own) in (digest, DELETED_IN_TARGET, DELETED_BY_CONCORD):
+            continue
+        plan.writes.append(PlannedWrite(own, key, "update", payload, digest, target_id,
+                                        (MERGED_AWAY,)))
+    return plan

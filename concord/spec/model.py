@@ -133,6 +133,22 @@ class DedupeRule(_Strict):
         return self
 
 
+class MergePolicy(_Strict):
+    """What a steward's merge does to the losing record's own target record, if it has one
+    (written before the decision): `ignore` leaves it, `flag` sets `field` to the
+    survivor's external id, so it can be found and merged in the target by hand
+    (Salesforce's REST API has no merge)."""
+
+    action: Literal["ignore", "flag"] = "ignore"
+    field: str | None = None
+
+    @model_validator(mode="after")
+    def _flag_names_field(self) -> MergePolicy:
+        if self.action == "flag" and self.field is None:
+            raise ValueError("on_merge: flag needs 'field'")
+        return self
+
+
 class DeletePolicy(_Strict):
     """What a record deleted in the source does to its target record.
 
@@ -168,6 +184,7 @@ class ObjectSpec(_Strict):
     )
     owners: OwnerPolicy | None = None
     on_delete: DeletePolicy = DeletePolicy()
+    on_merge: MergePolicy = MergePolicy()
     ownership: OwnershipSpec = Field(default_factory=OwnershipSpec)
     batch_size: int = Field(default=200, ge=1, le=200)
 

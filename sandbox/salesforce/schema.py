@@ -128,6 +128,13 @@ def _concord_id(label: str = "Concord Id") -> FieldDef:
                     id_lookup=True, custom=True)
 
 
+def _duplicate_of() -> FieldDef:
+    """Where Concord points a record whose platform twin a steward merged into another:
+    the survivor's Concord_Id__c (the REST API cannot merge; an admin merges by hand)."""
+    return FieldDef("Concord_Duplicate_Of__c", "string", 64, "Duplicate Of (Concord)",
+                    custom=True)
+
+
 def _address(prefix: str) -> tuple[FieldDef, ...]:
     return (
         FieldDef(f"{prefix}Street", "textarea", 255, f"{prefix} Street"),
@@ -166,6 +173,7 @@ ACCOUNT = SObjectDef("Account", "001", "Account", "Accounts", _assemble("Account
     FieldDef("AccountSource", "picklist", 40, "Account Source", picklist=LEAD_SOURCES),
 ), (
     _concord_id(),
+    _duplicate_of(),
     FieldDef("VAT_Id__c", "string", 20, "VAT Id", custom=True),
     FieldDef("Trade_Register__c", "string", 64, "Trade Register", custom=True),
     FieldDef("Customer_Status__c", "picklist", 255, "Customer Status", custom=True,
@@ -198,7 +206,7 @@ CONTACT = SObjectDef("Contact", "003", "Contact", "Contacts", _assemble("Contact
     FieldDef("HasOptedOutOfEmail", "boolean", 0, "Email Opt Out", nillable=False,
              defaulted_on_create=True),
     FieldDef("DoNotCall", "boolean", 0, "Do Not Call", nillable=False, defaulted_on_create=True),
-), (_concord_id(),)))
+), (_concord_id(), _duplicate_of())))
 
 PRODUCT2 = SObjectDef("Product2", "01t", "Product", "Products", _assemble("Product", False, (
     FieldDef("Name", "string", 255, "Product Name", nillable=False, required=True,
