@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from assets.steps.common import STEP_RETRY, StepScope, api_call_metadata, jsonable, partition_label
-from assets.steps.twoway import TargetChanges, apply_two_way, ownership_of
+from assets.steps.twoway import apply_two_way, ownership_of
 from concord.errors import RateLimitExhausted
 from concord.identity import idempotency_key
 from concord.ledger import Ledger, OutboxEntry, QuarantineRow, SyncLogRow, XrefLink
@@ -34,8 +34,7 @@ def build_apply(scope: StepScope) -> dg.AssetsDefinition:
 
     @dg.asset(
         **scope.asset_kwargs("applied", f"Upserts to {target.system} {target.object}"),
-        ins={"plan": dg.AssetIn(scope.key("plan")),
-             "target_state": dg.AssetIn(scope.key("target_state"))},
+        ins={"plan": dg.AssetIn(scope.key("plan"))},
         deps=[scope.key("deduped")],  # so the blocking duplicate check holds this step
         retry_policy=STEP_RETRY,
         pool=f"{target.system}_api",  # dagster.yaml: one writer per system across runs
@@ -46,7 +45,6 @@ def build_apply(scope: StepScope) -> dg.AssetsDefinition:
         salesforce: SalesforceResource,
         platform: PlatformDatabase,
         plan: WritePlan,
-        target_state: TargetChanges,
     ) -> ApplyResult:
         led = ledger.open()
         to_send = plan.to_send()
@@ -68,14 +66,14 @@ def build_apply(scope: StepScope) -> dg.AssetsDefinition:
         two_way = {}
         if ownership_of(scope) is not None:
             back = apply_two_way(scope, led, platform.url, platform.timezone, plan,
-                                 result.written, set(result.failed))
+                                 result.written)
             result.written_back, result.conflicts = back.written_back, back.conflicts
             two_way = {"written_back": back.written_back, "conflicts": back.conflicts,
                        "baselines_stored": back.baselines,
                        "left_for_next_run": back.left_for_next_run}
-            if not back.left_for_next_run:
+            if not back.left_for_next_run and plan.target_until is not None:
                 # Every change read was handled on both sides: move past it.
-                led.set_cursor(scope.sync, target.system, target.object, target_state.until)
+                led.set_cursor(scope.sync, target.system, target.object, plan.target_until)
         context.add_output_metadata({
             "created": result.created,
             "updated": result.updated,

@@ -8,18 +8,23 @@ re-reads the same Salesforce changes next time, and the baselines make that harm
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from assets.steps.common import StepScope, table_metadata
+from concord.errors import ValidationError
 from concord.ledger import Ledger
 from concord.model import SourceRecord
+from concord.normalise.timestamps import to_utc
 from concord.ownership import Ownership, RecordSides, created_baseline, resolve_ownership
 from concord.plan import WritePlan, plan_two_way
 from resources.platform import PlatformDatabase
 from resources.platform_writeback import PlatformWriter, updates_from_diffs
 
 SOURCE_SYSTEM = "platform"
+# A platform row stamped within this of the Salesforce read may not be in this run's
+# extract: its record waits for the next run rather than be diffed blind to that edit.
+EDIT_MARGIN = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -47,37 +52,60 @@ def target_fields(scope: StepScope) -> list[str]:
 def plan_two_way_step(scope: StepScope, ownership: Ownership, led: Ledger, client,
                       platform: PlatformDatabase, plan: WritePlan, source: list[SourceRecord],
                       changes: TargetChanges) -> WritePlan:
-    """Diff every existing record of the plan, and every record changed only in Salesforce."""
+    """Diff every existing record of the plan, and every record changed only in Salesforce.
+
+    Besides the Salesforce records that changed since the cursor, records are read afresh
+    when the diff cannot assume Salesforce still equals the baseline: linked but without a
+    baseline, or with a held conflict or a steward's decision still to apply (their
+    Salesforce side may have moved again while they waited)."""
     target = scope.obj.target
     golden_of_target = led.golden_ids(target.system, target.object, changes.rows)
     sf_rows = {golden_of_target[tid]: row for tid, row in changes.rows.items()
                if tid in golden_of_target}
     existing = [w for w in plan.writes if w.target_id is not None]
-    goldens = {w.golden_id for w in existing} | set(sf_rows)
+    waiting = {c.golden_id for c in led.list_conflicts("open", system=target.system,
+                                                        obj=target.object)}
+    waiting |= {c.golden_id for c in led.list_conflicts("resolved", system=target.system,
+                                                         obj=target.object)
+                if c.decision is not None and c.applied_at is None}
+    goldens = {w.golden_id for w in existing} | set(sf_rows) | waiting
     baselines = led.get_baselines(target.system, target.object, goldens)
-    # Linked records with neither a baseline nor a fresh read: read them once (first two-way
-    # run after linking, or after enabling ownership on an object).
     unread = {w.target_id: w.golden_id for w in existing
               if w.golden_id not in baselines and w.golden_id not in sf_rows}
+    stale = waiting - set(sf_rows)
+    unread.update({tid: g for g, tid in led.system_ids(stale, target.system,
+                                                        target.object).items()})
     if unread:
         for row in client.find_by(target.object, target_fields(scope), "Id", list(unread)):
             sf_rows[unread[row["Id"]]] = row
-    in_window = {w.golden_id for w in plan.writes} | {
-        g for g in led.golden_ids(SOURCE_SYSTEM, scope.obj_name, [r.key for r in source]).values()}
-    only_target = [g for g in sf_rows if g not in in_window and g in baselines]
+    diffed = {w.golden_id for w in existing}
+    only_target = [g for g in sf_rows if g not in diffed and g in baselines]
     keys = _source_keys(led, scope, only_target)
     platform_rows = platform.rows(scope.obj.source, sorted(set(keys.values())))
     target_ids = led.system_ids(set(only_target), target.system, target.object)
-    sides = [RecordSides(g, None, sf_rows[g], baselines[g], row=platform_rows[keys[g]],
-                         decisions={}, source_key=keys[g], target_id=target_ids.get(g))
-             for g in only_target if g in keys and keys[g] in platform_rows]
     decisions = led.pending_decisions(target.system, target.object, goldens)
-    sides = [RecordSides(s.golden_id, s.platform, s.salesforce, s.baseline, row=s.row,
-                         decisions=decisions.get(s.golden_id, {}), source_key=s.source_key,
-                         target_id=s.target_id) for s in sides]
+    source_spec = scope.obj.source
+    sides = []
+    for g in only_target:
+        row = platform_rows.get(keys.get(g, ""))
+        if row is None or (source_spec.deleted_at and row.get(source_spec.deleted_at)):
+            continue  # gone in the platform: its delete policy, not a write-back, applies
+        if _edited_since(row, source_spec.modified_at, changes.until, platform.timezone):
+            continue  # the platform side moved after this run's read: the next run diffs both
+        sides.append(RecordSides(g, None, sf_rows[g], baselines[g], row=row,
+                                 decisions=decisions.get(g, {}), source_key=keys[g],
+                                 target_id=target_ids.get(g)))
     rows = {r.key: r.values for r in source}
     return plan_two_way(plan, ownership, external_id=target.external_id, salesforce=sf_rows,
-                        baselines=baselines, rows=rows, decisions=decisions, target_only=sides)
+                        baselines=baselines, rows=rows, decisions=decisions, target_only=sides,
+                        target_until=changes.until)
+
+
+def _edited_since(row: Mapping[str, Any], column: str, moment: datetime, timezone: str) -> bool:
+    try:
+        return to_utc(row[column], local_tz=timezone) >= moment - EDIT_MARGIN
+    except (KeyError, ValidationError):
+        return False
 
 
 def _source_keys(led: Ledger, scope: StepScope, goldens: Sequence[str]) -> dict[str, str]:
@@ -114,11 +142,13 @@ class TwoWayResult:
 
 
 def apply_two_way(scope: StepScope, led: Ledger, platform_url: str, timezone: str,
-                  plan: WritePlan, written: Mapping[str, str], failed_keys: set[str]
-                  ) -> TwoWayResult:
-    """Write back to the platform, then store a baseline for every record whose writes all
-    landed (Salesforce confirmed or not needed, platform written or already equal), record
-    the conflicts and settle the ones no longer open."""
+                  plan: WritePlan, written: Mapping[str, str]) -> TwoWayResult:
+    """Write back to the platform, store the new baselines, record the conflicts and settle
+    the ones no longer open.
+
+    A record whose Salesforce write failed still gets its write-back, and its baseline keeps
+    the old values of the fields that were to go to Salesforce: the next run sees them as
+    platform changes again (and retries) while the Salesforce edits are not lost."""
     target = scope.obj.target
     ownership = ownership_of(scope)
     out = TwoWayResult()
@@ -126,11 +156,9 @@ def apply_two_way(scope: StepScope, led: Ledger, platform_url: str, timezone: st
         return out
     diffs = plan.ownership.records
     sent = {w.golden_id for w in plan.to_send()}
-    sf_ok = {d.golden_id for d in diffs
-             if d.golden_id not in sent or d.golden_id in written}
-    writable = [d for d in diffs if d.golden_id in sf_ok]
-    pf_failed: set[str] = set()
-    updates = updates_from_diffs(writable)
+    sf_failed = {d.golden_id for d in diffs if d.golden_id in sent and d.golden_id not in written}
+    moved: set[str] = set()
+    updates = updates_from_diffs(diffs)
     if updates:
         with PlatformWriter(platform_url, timezone=timezone) as writer:
             res = writer.apply(scope.obj.source.table, updates, key_column=scope.obj.source.key,
@@ -140,10 +168,23 @@ def apply_two_way(scope: StepScope, led: Ledger, platform_url: str, timezone: st
         # Edited in the platform since it was read: the next run diffs it again (and, for
         # that, re-reads the Salesforce side: apply keeps the cursor). A deleted row has
         # nothing to take a write-back.
-        pf_failed = set(res.moved)
+        moved = set(res.moved)
         out.left_for_next_run = len(res.moved)
-    done = [d for d in writable if d.source_key not in pf_failed]
-    baselines = {d.golden_id: d.baseline for d in done if d.baseline_changed}
+    done = [d for d in diffs if d.source_key not in moved]
+    before = led.get_baselines(target.system, target.object,
+                               [d.golden_id for d in done if d.golden_id in sf_failed])
+    baselines: dict[str, dict[str, Any]] = {}
+    for d in done:
+        if d.golden_id in sf_failed:
+            base, old = dict(d.baseline), before.get(d.golden_id, {})
+            for name in d.to_salesforce:
+                if name in old:
+                    base[name] = old[name]
+                else:
+                    base.pop(name, None)
+            baselines[d.golden_id] = base
+        elif d.baseline_changed:
+            baselines[d.golden_id] = d.baseline
     # Records this run created: their baseline is what was sent.
     for w in plan.to_send():
         if w.action == "create" and w.golden_id in written:
@@ -155,7 +196,8 @@ def apply_two_way(scope: StepScope, led: Ledger, platform_url: str, timezone: st
     if conflicts:
         led.record_conflicts(scope.sync, target.system, target.object, conflicts)
     out.conflicts = len(conflicts)
-    decided = {d.golden_id: list(d.decided) for d in done if d.decided}
+    decided = {d.golden_id: list(d.decided) for d in done
+               if d.decided and d.golden_id not in sf_failed}
     if decided:
         led.mark_decisions_applied(target.system, target.object, decided)
     led.settle_conflicts(target.system, target.object, [d.golden_id for d in done],

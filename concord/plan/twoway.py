@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from concord.identity import content_hash
@@ -44,6 +45,7 @@ def plan_two_way(
     rows: Mapping[str, Mapping[str, Any]],
     decisions: Mapping[str, Mapping[str, str]],
     target_only: Sequence[RecordSides] = (),
+    target_until: datetime | None = None,
     timezone: str = "Europe/Berlin",
 ) -> WritePlan:
     """`salesforce`: golden id -> the Salesforce record as read (changed ones, and any
@@ -69,10 +71,14 @@ def plan_two_way(
         diffs.records.append(d)
         writes.append(_write_for(w, w.golden_id, w.source_key, w.target_id, d.to_salesforce,
                                  external_id, w.notes))
+    changed = 0
     for sides in target_only:
         d = diff_record(sides, ownership, timezone=timezone)
+        if d.nothing_to_write and not d.conflicts and not d.baseline_changed and not d.decided:
+            continue  # read back as the baseline: our own write of a past run, not a change
+        changed += 1
         diffs.records.append(d)
         writes.append(_write_for(None, sides.golden_id, sides.source_key, sides.target_id,
                                  d.to_salesforce, external_id, (CHANGED_IN_TARGET,)))
     return WritePlan(writes=writes, skipped=plan.skipped, ownership=diffs,
-                     from_target=len(target_only))
+                     from_target=changed, target_until=target_until)

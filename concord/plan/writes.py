@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, Literal
 
 from concord.identity import content_hash
@@ -54,6 +55,7 @@ class WritePlan:
     skipped: list[PlanSkip] = field(default_factory=list)
     ownership: OwnershipDiff = field(default_factory=OwnershipDiff)
     from_target: int = 0
+    target_until: datetime | None = None  # the target cursor once this plan is applied
 
     def counts(self) -> dict[str, int]:
         c = Counter(w.action for w in self.writes)

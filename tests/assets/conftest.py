@@ -100,3 +100,9 @@ def salesforce_as_person(info: SandboxInfo) -> Salesforce:
         "password": creds["password"]}).json()["access_token"]
     return Salesforce(instance_url=info.base_url, session_id=token,
                       session=loopback_session(info), version="60.0")
+
+
+@pytest.fixture
+def fresh_org(e2e_salesforce: SandboxInfo) -> None:
+    """For tests that run the sync themselves: the shared org starts empty."""
+    wipe_org(e2e_salesforce)

@@ -13,7 +13,7 @@ from concord.identity import golden_id_for
 from concord.ledger import Ledger
 from sandbox.harness import SandboxInfo
 from tests.assets.conftest import salesforce_client
-from tests.assets.test_crm_accounts_sync import fresh_org, run  # noqa: F401
+from tests.assets.test_crm_accounts_sync import run
 
 ADDS_UP = ("created", "updated", "deleted", "unchanged", "quarantined", "skipped")
 

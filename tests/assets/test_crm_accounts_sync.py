@@ -43,12 +43,6 @@ def contacts(sf: Salesforce) -> list[dict]:
     return sf.query_all("SELECT Id, Email, AccountId, Concord_Id__c FROM Contact")["records"]
 
 
-@pytest.fixture
-def fresh_org(e2e_salesforce: SandboxInfo) -> None:
-    """For tests that run the sync themselves: the shared org starts empty."""
-    wipe_org(e2e_salesforce)
-
-
 @dataclass(frozen=True)
 class Loaded:
     """The initial load and an unchanged re-run, once for the tests that only look."""

@@ -14,9 +14,10 @@ import dagster as dg
 
 from concord.identity import golden_id_for
 from concord.ledger import Ledger
+from integration_dags.run import run_sync
 from sandbox.harness import SandboxInfo
 from tests.assets.conftest import salesforce_as_person, salesforce_client
-from tests.assets.test_crm_accounts_sync import fresh_org, initial_load, run  # noqa: F401
+from tests.assets.test_crm_accounts_sync import initial_load, run
 
 
 def _edit_platform(platform: Path, company: str, **values: str) -> None:
@@ -96,4 +97,19 @@ def test_each_side_leads_its_fields_and_a_double_edit_is_a_recorded_conflict(
     ok, third = run(instance)
     assert ok, third
     assert third["api_calls"]["write"] == 0 and third["written_back"] == 0, third
-    assert third["conflicts"] == 0
+    assert third["conflicts"] == 0 and third["changed_in_target"] == 0
+
+    # An hourly run (yesterday and today) also takes an edit of a record whose platform
+    # row it does not extract: changed only in Salesforce.
+    other = next(g for g in by_golden if g != golden)
+    person.Account.update(by_golden[other]["Id"], {"Website": "https://elsewhere.example"})
+    ok, hourly = run_sync("crm_accounts", instance=instance)
+    assert ok, hourly
+    assert hourly["changed_in_target"] == 1 and hourly["written_back"] == 1, hourly
+    assert hourly["api_calls"]["write"] == 0
+    con = sqlite3.connect(platform)
+    [(website,)] = con.execute("SELECT website FROM companies WHERE id = ?", (next(
+        k for (k,) in con.execute("SELECT id FROM companies")
+        if golden_id_for("platform", "companies", str(k)) == other),))
+    con.close()
+    assert website == "https://elsewhere.example"
