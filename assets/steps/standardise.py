@@ -7,10 +7,11 @@ import dagster as dg
 from assets.steps.common import StepScope, jsonable, partition_label, table_metadata
 from concord.ledger import QuarantineRow
 from concord.model import SourceRecord
-from concord.standardise import standardise_records
+from concord.standardise import available_cpus, standardise_records
 from resources.ledger import LedgerResource
 
 QUARANTINE_WARN_RATE = 0.10
+WORKERS = min(available_cpus(), 4)  # large batches are standardised in this many processes
 
 
 def build_standardise(scope: StepScope) -> dg.AssetsDefinition:
@@ -25,7 +26,7 @@ def build_standardise(scope: StepScope) -> dg.AssetsDefinition:
     def _standardise(
         context: dg.AssetExecutionContext, ledger: LedgerResource, source: list[SourceRecord]
     ):
-        result = standardise_records(source, scope.obj)
+        result = standardise_records(source, scope.obj, workers=WORKERS)
         led = ledger.open()
         run_id = context.run.run_id
         part = partition_label(context)

@@ -199,6 +199,50 @@ class LedgerBase:
         params = list(zip(*columns, strict=True))
         conn.exec_driver_sql(compiled.string, params)
 
+    def _execute_many(self, conn: sa.Connection, stmt: Any, rows: list[dict[str, Any]]) -> None:
+        """executemany of any statement whose named bindparams the rows fill (an UPDATE
+        by key, say); on SQLite straight to the driver as `_insert_many` does, binds the
+        statement fills itself (literals) taken from the compiled statement."""
+        if not rows:
+            return
+        if conn.dialect.name != "sqlite":
+            conn.execute(stmt, rows)
+            return
+        compiled = stmt.compile(dialect=conn.dialect)
+        columns = []
+        for name in compiled.positiontup or ():
+            bind = compiled.binds[name]
+            proc = bind.type._cached_bind_processor(conn.dialect)
+            if name in rows[0]:
+                values = [row[name] for row in rows]
+                if proc is not None:
+                    convert = _memoised(proc)
+                    values = [convert(v) for v in values]
+            else:
+                value = bind.effective_value
+                values = [proc(value) if proc is not None else value] * len(rows)
+            columns.append(values)
+        conn.exec_driver_sql(compiled.string, list(zip(*columns, strict=True)))
+
+    def _select_rows_in(
+        self,
+        conn: sa.Connection,
+        table: sa.Table,
+        key: sa.Column[Any],
+        values: Sequence[str],
+    ) -> Iterator[dict[str, Any]]:
+        """Whole rows of `table` whose `key` is in `values`, as dicts, through `_select_in`
+        (driver SQL) with each column's result processing (e.g. aware UTC datetimes)."""
+        procs = [(c.name, c.type._cached_result_processor(conn.dialect, None))
+                 for c in table.columns]
+
+        def build(wanted: sa.ColumnElement[bool]) -> sa.Select[Any]:
+            return sa.select(*table.columns).where(wanted)
+
+        for row in self._select_in(conn, build, key, {}, values):
+            yield {name: (proc(v) if proc is not None and v is not None else v)
+                   for (name, proc), v in zip(procs, row, strict=True)}
+
     def _insert_unnest(self, conn: sa.Connection, stmt: Any, rows: list[dict[str, Any]]) -> None:
         """INSERT ... SELECT FROM unnest(col1[], col2[], ...) [ON CONFLICT ...], PG_CHUNK rows
         a statement: about 4x faster than multi-row VALUES, whose SQL text psycopg2 builds

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from concord.ledger.base import LedgerBase, chunked, now_utc, unique
+from concord.ledger.base import LedgerBase, now_utc, unique
 from concord.ledger.errors import LedgerError
 from concord.ledger.rows import OUTBOX_STATES, OutboxEntry
 from concord.ledger.schema import outbox
@@ -25,6 +25,10 @@ _ATTEMPT_ENDS = ("confirmed", "failed", "uncertain")
 
 def _entry(row: Any) -> OutboxEntry:
     return OutboxEntry(**{f: getattr(row, f) for f in _FIELDS})
+
+
+def _entry_of(values: dict[str, Any]) -> OutboxEntry:
+    return OutboxEntry(**{f: values[f] for f in _FIELDS})
 
 
 def _check_state(state: str) -> None:
@@ -55,7 +59,7 @@ class OutboxStore(LedgerBase):
         ]
         stmt = self._insert(outbox).on_conflict_do_nothing(index_elements=["idempotency_key"])
         with self._write() as conn:
-            conn.execute(stmt, rows)
+            self._insert_many(conn, stmt, rows)
             return self._entries(conn, list(first))
 
     def get_outbox(self, keys: Iterable[str]) -> dict[str, OutboxEntry]:
@@ -63,14 +67,15 @@ class OutboxStore(LedgerBase):
             return self._entries(conn, unique(keys))
 
     def _entries(self, conn: sa.Connection, keys: list[str]) -> dict[str, OutboxEntry]:
-        query = sa.select(outbox).where(
-            outbox.c.idempotency_key.in_(sa.bindparam("keys", expanding=True))
-        )
-        found: dict[str, OutboxEntry] = {}
-        for part in chunked(keys):
-            for row in conn.execute(query, {"keys": list(part)}):
-                found[row.idempotency_key] = _entry(row)
+        found = {row["idempotency_key"]: _entry_of(row)
+                 for row in self._select_rows_in(conn, outbox, outbox.c.idempotency_key, keys)}
         return {k: found[k] for k in keys if k in found}
+
+    def _stored_keys(self, conn: sa.Connection, keys: list[str]) -> set[str]:
+        def build(wanted: sa.ColumnElement[bool]) -> sa.Select[Any]:
+            return sa.select(outbox.c.idempotency_key).where(wanted)
+
+        return {k for (k,) in self._select_in(conn, build, outbox.c.idempotency_key, {}, keys)}
 
     def mark(
         self,
@@ -125,13 +130,13 @@ class OutboxStore(LedgerBase):
             for k in keys
         ]
         with self._write() as conn:
-            stored = self._entries(conn, keys)
+            stored = self._stored_keys(conn, keys)
             missing = [k for k in keys if k not in stored]
             if missing:
                 raise LedgerError(
                     f"outbox has no entry for {len(missing)} key(s), e.g. {missing[0]}"
                 )
-            conn.execute(stmt, params)
+            self._execute_many(conn, stmt, params)
 
     def outbox(
         self,

@@ -110,8 +110,13 @@ def _index() -> dict[str, str | None]:
     return index
 
 
+@lru_cache(maxsize=4096)
 def parse_country(text: str) -> str:
-    """ISO 3166-1 alpha-2 code for a country code or name (see the module rules)."""
+    """ISO 3166-1 alpha-2 code for a country code or name (see the module rules).
+
+    Cached: a few dozen spellings repeat on every record, often several times a record
+    (VAT ids and phone numbers are read in the record's country); refusals raise each time.
+    """
     key = fold(str(text))
     if not key:
         raise ValidationError("country is empty", rule="country.empty", value=text)

@@ -26,6 +26,7 @@ import phonenumbers
 from concord.errors import ValidationError
 
 _TRAILING_EXTENSION = re.compile(r"^(?P<head>.*\d)\s*[-\s]\s*(?P<ext>\d{1,5})$")
+_DURCHWAHL = re.compile(r"(?i)\s*\b(?:durchwahl|dw)\b\.?\s*")
 
 
 def _parse(s: str, region: str | None, raw: str) -> phonenumbers.PhoneNumber:
@@ -50,12 +51,13 @@ def normalise_phone(text: str, *, default_region: str | None) -> str:
     if not s:
         raise ValidationError("phone number is empty", rule="phone.empty", value=text)
     # 'Durchwahl' is the German word for extension; libphonenumber knows 'ext', 'x', '#'.
-    s = re.sub(r"(?i)\s*\b(?:durchwahl|dw)\b\.?\s*", " ext. ", s)
+    s = _DURCHWAHL.sub(" ext. ", s)
     if default_region is None and s.startswith("00"):
         s = "+" + s[2:]
     region = default_region.upper() if default_region else None
     number = _parse(s, region, str(text))
-    if not phonenumbers.is_valid_number(number) and not number.extension:
+    valid = phonenumbers.is_valid_number(number)  # validity ignores the extension
+    if not valid and not number.extension:
         # A switchboard number with the extension tacked on: '0121 630 6441-34'. Where the
         # whole is not a valid number but the head is, the tail is the extension.
         m = _TRAILING_EXTENSION.match(s)
@@ -63,8 +65,8 @@ def normalise_phone(text: str, *, default_region: str | None) -> str:
             head = _parse(m["head"], region, str(text))
             if phonenumbers.is_valid_number(head):
                 head.extension = m["ext"]
-                number = head
-    if not phonenumbers.is_valid_number(number):
+                number, valid = head, True
+    if not valid:
         raise ValidationError(
             f"{text!r} is not a valid phone number", rule="phone.invalid", value=text
         )

@@ -1,3 +1,8 @@
-from concord.standardise.records import StandardiseResult, standardise_record, standardise_records
+from concord.standardise.records import (
+    StandardiseResult,
+    available_cpus,
+    standardise_record,
+    standardise_records,
+)
 
-__all__ = ["StandardiseResult", "standardise_record", "standardise_records"]
+__all__ = ["StandardiseResult", "available_cpus", "standardise_record", "standardise_records"]

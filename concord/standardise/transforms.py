@@ -47,11 +47,23 @@ def _text(value: Any, row: Mapping[str, Any], spec: FieldSpec, obj: ObjectSpec) 
     return text
 
 
+_FOLDED: dict[int, tuple[Mapping[str, str], dict[str, str]]] = {}
+
+
+def _folded(table: Mapping[str, str]) -> dict[str, str]:
+    """The table with folded keys, built once per table (not once per record)."""
+    cached = _FOLDED.get(id(table))
+    if cached is None or cached[0] is not table:  # holding `table` keeps its id unique
+        if len(_FOLDED) > 256:  # specs loaded over and over (tests): start afresh
+            _FOLDED.clear()
+        cached = _FOLDED[id(table)] = (table, {k.casefold().strip(): v for k, v in table.items()})
+    return cached[1]
+
+
 def _value_table(value: Any, row: Mapping[str, Any], spec: FieldSpec, obj: ObjectSpec) -> Any:
     """Look a value up case- and space-insensitively; unknown values follow the spec."""
     assert spec.table is not None
-    table = {k.casefold().strip(): v for k, v in obj.value_tables[spec.table].items()}
-    found = table.get(str(value).casefold().strip())
+    found = _folded(obj.value_tables[spec.table]).get(str(value).casefold().strip())
     if found is not None:
         return found
     if spec.unknown == "default":
