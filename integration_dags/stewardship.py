@@ -347,13 +347,15 @@ def resolve_all_suggested(*, sync: str | None, tier: str | None, by: str | None)
     with Ledger.open(url) as ledger:
         clusters = [c for c in ledger.clusters(sync=sync, status="open")
                     if tier is None or joined_only_by(c, tier)]
-        for c in sorted(clusters, key=lambda c: (c.sync, c.entity_type,
-                                                  record_order(suggested_keep(c)))):
-            try:
-                decision = ledger.decide(c.cluster_id, keep=suggested_keep(c), decided_by=who)
-            except (UnknownCluster, InvalidDecision) as exc:
-                return _fail(str(exc))
-            print(f"{c.cluster_id}: {describe_decision(decision)}")
+        ordered = sorted(clusters, key=lambda c: (c.sync, c.entity_type,
+                                                   record_order(suggested_keep(c))))
+        try:  # one transaction: thousands of clusters at an initial load
+            decisions = ledger.decide_many(
+                [(c.cluster_id, suggested_keep(c), False) for c in ordered], decided_by=who)
+        except (UnknownCluster, InvalidDecision) as exc:
+            return _fail(str(exc))
+        for decision in decisions:
+            print(f"{decision.cluster_id}: {describe_decision(decision)}")
             decided += 1
     scope = f" of {sync}" if sync else ""
     where = f" joined by {tier}" if tier else ""

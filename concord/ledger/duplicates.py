@@ -7,7 +7,7 @@ steward has not seen them). Earlier decisions are kept, inactive, as the audit t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -187,39 +187,51 @@ class DuplicateStore(LedgerBase):
         decided_by: str,
     ) -> Decision:
         """Record a steward's ruling: merge the cluster into member `keep`, or keep apart."""
-        if (keep is None) == (not separate):
-            raise InvalidDecision(
-                f"cluster {cluster_id}: give exactly one of keep=<record key> or separate=True"
-            )
-        if not decided_by or not decided_by.strip():
-            raise InvalidDecision(f"cluster {cluster_id}: decided_by must name who decided")
-        decided_at: datetime = now_utc()
-        with self._write() as conn:
-            if cluster_id not in self._cluster_rows(conn, [cluster_id]):
-                raise UnknownCluster(f"no duplicate cluster {cluster_id!r}")
-            keys = {m.record_key for m in self._members(conn, [cluster_id]).get(cluster_id, [])}
-            if keep is not None and keep not in keys:
+        return self.decide_many([(cluster_id, keep, separate)], decided_by=decided_by)[0]
+
+    def decide_many(
+        self, rulings: Sequence[tuple[str, str | None, bool]], *, decided_by: str
+    ) -> list[Decision]:
+        """Several rulings `(cluster_id, keep, separate)` in one transaction: all recorded,
+        or none (a bulk `resolve --all-suggested` of thousands of clusters)."""
+        if not rulings:
+            return []
+        for cluster_id, keep, separate in rulings:
+            if (keep is None) == (not separate):
                 raise InvalidDecision(
-                    f"cluster {cluster_id}: {keep!r} is not a member ({', '.join(sorted(keys))})"
+                    f"cluster {cluster_id}: give exactly one of keep=<record key> or separate=True"
                 )
-            conn.execute(
-                sa.update(duplicate_decisions)
-                .where(duplicate_decisions.c.cluster_id == cluster_id)
-                .values(active=False)
-            )
-            decision = Decision(
-                cluster_id, "separate" if separate else "keep", keep, decided_by, decided_at
-            )
-            conn.execute(sa.insert(duplicate_decisions).values(
-                cluster_id=cluster_id, decision=decision.decision, keep_record_key=keep,
-                decided_by=decided_by, decided_at=decided_at, active=True,
-            ))
-            conn.execute(
-                sa.update(duplicate_clusters)
-                .where(duplicate_clusters.c.cluster_id == cluster_id)
-                .values(status="resolved", updated_at=decided_at)
-            )
-        return decision
+        if not decided_by or not decided_by.strip():
+            raise InvalidDecision(f"cluster {rulings[0][0] if rulings else '-'}: "
+                                  "decided_by must name who decided")
+        decided_at: datetime = now_utc()
+        ids = unique(r[0] for r in rulings)
+        decisions = [Decision(cid, "keep" if keep is not None else "separate", keep, decided_by,
+                              decided_at) for cid, keep, _ in rulings]
+        with self._write() as conn:
+            known = self._cluster_rows(conn, ids)
+            members = self._members(conn, ids)
+            for d in decisions:
+                if d.cluster_id not in known:
+                    raise UnknownCluster(f"no duplicate cluster {d.cluster_id!r}")
+                keys = {m.record_key for m in members.get(d.cluster_id, [])}
+                if d.keep_record_key is not None and d.keep_record_key not in keys:
+                    raise InvalidDecision(
+                        f"cluster {d.cluster_id}: {d.keep_record_key!r} is not a member "
+                        f"({', '.join(sorted(keys))})"
+                    )
+            for part in chunked(ids):
+                conn.execute(sa.update(duplicate_decisions)
+                             .where(duplicate_decisions.c.cluster_id.in_(part))
+                             .values(active=False))
+                conn.execute(sa.update(duplicate_clusters)
+                             .where(duplicate_clusters.c.cluster_id.in_(part))
+                             .values(status="resolved", updated_at=decided_at))
+            conn.execute(sa.insert(duplicate_decisions), [
+                {"cluster_id": d.cluster_id, "decision": d.decision,
+                 "keep_record_key": d.keep_record_key, "decided_by": decided_by,
+                 "decided_at": decided_at, "active": True} for d in decisions])
+        return decisions
 
     def decisions(self, sync: str | None = None) -> dict[str, Decision]:
         """cluster_id -> the decision in force (a reopened cluster has none)."""

@@ -124,3 +124,18 @@ def test_clusters_and_decisions_filter_by_sync(ledger: Ledger) -> None:
     assert ledger.clusters_of("platform", "companies", ["17", "INV-2", "5"]) == {
         "17": "c1", "INV-2": "i1",
     }
+
+
+def test_many_rulings_are_recorded_together_or_not_at_all(ledger: Ledger) -> None:
+    ledger.record_clusters([cluster("c1", "1", "2"), cluster("c2", "3", "4"),
+                            cluster("c3", "5", "6")])
+    with pytest.raises(InvalidDecision, match="'9' is not a member"):
+        ledger.decide_many([("c1", "1", False), ("c2", "9", False)], decided_by="steward")
+    assert ledger.decisions() == {}  # the valid one was not recorded either
+
+    made = ledger.decide_many([("c1", "1", False), ("c2", None, True)], decided_by="steward")
+    assert [(d.cluster_id, d.decision, d.keep_record_key) for d in made] == [
+        ("c1", "keep", "1"), ("c2", "separate", None)]
+    assert set(ledger.decisions()) == {"c1", "c2"}
+    assert [c.cluster_id for c in ledger.clusters(status="open")] == ["c3"]
+    assert ledger.decide_many([], decided_by="steward") == []
