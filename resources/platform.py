@@ -19,12 +19,8 @@ def _ident(name: str) -> str:
     return f'"{name}"'
 
 
-def source_query(source: SourceSpec) -> str:
-    """SELECT the source table (with its lookups) for a half-open modification window.
-
-    The platform stores naive local time as sortable text, so the window bounds are
-    rendered the same way and compared as strings.
-    """
+def _select(source: SourceSpec) -> str:
+    """SELECT the source table with its lookups joined (no WHERE)."""
     t = _ident(source.table)
     cols = [f"{t}.*"]
     joins = []
@@ -34,18 +30,24 @@ def source_query(source: SourceSpec) -> str:
         joins.append(
             f"LEFT JOIN {_ident(lk.table)} {j} ON {j}.{_ident(lk.target_key)} = {t}.{_ident(lk.key)}"
         )
+    return f"SELECT {', '.join(cols)} FROM {t} {' '.join(joins)}"
+
+
+def source_query(source: SourceSpec) -> str:
+    """The rows of a half-open modification window (`:start`, `:end`).
+
+    The platform stores naive local time as sortable text, so the window bounds are
+    rendered the same way and compared as strings.
+    """
+    t = _ident(source.table)
     mod = f"{t}.{_ident(source.modified_at)}"
-    return (
-        f"SELECT {', '.join(cols)} FROM {t} {' '.join(joins)} "
-        f"WHERE {mod} >= :start AND {mod} < :end ORDER BY {t}.{_ident(source.key)}"
-    )
+    return (f"{_select(source)} WHERE {mod} >= :start AND {mod} < :end "
+            f"ORDER BY {t}.{_ident(source.key)}")
 
 
 def rows_query(source: SourceSpec) -> str:
-    """The same SELECT for given keys (`:keys`, expanding)."""
-    window = source_query(source)
-    head = window[:window.index(" WHERE ")]
-    return f"{head} WHERE {_ident(source.table)}.{_ident(source.key)} IN :keys"
+    """The rows of given keys (`:keys`, expanding)."""
+    return f"{_select(source)} WHERE {_ident(source.table)}.{_ident(source.key)} IN :keys"
 
 
 class PlatformDatabase(dg.ConfigurableResource):

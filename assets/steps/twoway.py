@@ -6,7 +6,7 @@ it covers were written on both sides and their baselines stored; a run that fail
 re-reads the same Salesforce changes next time, and the baselines make that harmless.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -63,11 +63,7 @@ def plan_two_way_step(scope: StepScope, ownership: Ownership, led: Ledger, clien
     sf_rows = {golden_of_target[tid]: row for tid, row in changes.rows.items()
                if tid in golden_of_target}
     existing = [w for w in plan.writes if w.target_id is not None]
-    waiting = {c.golden_id for c in led.list_conflicts("open", system=target.system,
-                                                        obj=target.object)}
-    waiting |= {c.golden_id for c in led.list_conflicts("resolved", system=target.system,
-                                                         obj=target.object)
-                if c.decision is not None and c.applied_at is None}
+    waiting = led.waiting_golden_ids(target.system, target.object)
     goldens = {w.golden_id for w in existing} | set(sf_rows) | waiting
     baselines = led.get_baselines(target.system, target.object, goldens)
     unread = {w.target_id: w.golden_id for w in existing
@@ -80,7 +76,7 @@ def plan_two_way_step(scope: StepScope, ownership: Ownership, led: Ledger, clien
             sf_rows[unread[row["Id"]]] = row
     diffed = {w.golden_id for w in existing}
     only_target = [g for g in sf_rows if g not in diffed and g in baselines]
-    keys = _source_keys(led, scope, only_target)
+    keys = led.system_ids(set(only_target), SOURCE_SYSTEM, scope.obj_name)
     platform_rows = platform.rows(scope.obj.source, sorted(set(keys.values())))
     target_ids = led.system_ids(set(only_target), target.system, target.object)
     decisions = led.pending_decisions(target.system, target.object, goldens)
@@ -106,13 +102,6 @@ def _edited_since(row: Mapping[str, Any], column: str, moment: datetime, timezon
         return to_utc(row[column], local_tz=timezone) >= moment - EDIT_MARGIN
     except (KeyError, ValidationError):
         return False
-
-
-def _source_keys(led: Ledger, scope: StepScope, goldens: Sequence[str]) -> dict[str, str]:
-    """golden id -> the platform key of the record it was synced from (the kept one)."""
-    if not goldens:
-        return {}
-    return led.system_ids(set(goldens), SOURCE_SYSTEM, scope.obj_name)
 
 
 def plan_metadata(plan: WritePlan) -> dict[str, Any]:

@@ -268,6 +268,17 @@ class BaselineStore(LedgerBase):
                 raise UnknownConflict(f"no open field conflict {conflict_id}")
             return _row(conn.execute(sa.select(t).where(t.c.id == conflict_id)).one())
 
+    def waiting_golden_ids(self, system: str, obj: str) -> set[str]:
+        """Records a run must diff afresh: an open (held) conflict, or a steward's decision
+        no run has applied yet. One query; the settled history is not read."""
+        t = field_conflicts
+        query = sa.select(t.c.golden_id).distinct().where(
+            t.c.system == system, t.c.obj == obj,
+            sa.or_(t.c.status == "open",
+                   sa.and_(t.c.decision.is_not(None), t.c.applied_at.is_(None))))
+        with self._read() as conn:
+            return {g for (g,) in conn.execute(query)}
+
     def pending_decisions(self, system: str, obj: str, golden_ids: Iterable[str]
                           ) -> dict[str, dict[str, str]]:
         """golden id -> {field: winner} of steward decisions no run has applied yet."""

@@ -14,7 +14,6 @@ apart (`WritePlan.from_target`), so extracted + from_target still adds up.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -25,14 +24,15 @@ from concord.plan.writes import PlannedWrite, PlanSkip, WritePlan
 CHANGED_IN_TARGET = "changed_in_target"
 
 
-def _write_for(w: PlannedWrite | None, golden: str, source_key: str, target_id: str | None,
+def _write_for(golden: str, source_key: str, target_id: str | None,
                to_salesforce: Mapping[str, Any], external_id: str,
                notes: tuple[str, ...]) -> PlannedWrite:
-    payload = {**to_salesforce, external_id: golden} if to_salesforce else {}
-    action = "update" if to_salesforce else "unchanged"
-    digest = content_hash(payload) if payload else (w.payload_hash if w else "")
-    base = w or PlannedWrite(golden, source_key, action, payload, digest, target_id, notes)
-    return replace(base, action=action, payload=payload, payload_hash=digest, notes=notes)
+    """An update of just the fields that must change, or `unchanged` when there are none."""
+    if not to_salesforce:
+        return PlannedWrite(golden, source_key, "unchanged", {}, "", target_id, notes)
+    payload = {**to_salesforce, external_id: golden}
+    return PlannedWrite(golden, source_key, "update", payload, content_hash(payload),
+                        target_id, notes)
 
 
 def plan_two_way(
@@ -69,7 +69,7 @@ def plan_two_way(
             decisions=decisions.get(w.golden_id, {}), source_key=w.source_key,
             target_id=w.target_id), ownership, timezone=timezone)
         diffs.records.append(d)
-        writes.append(_write_for(w, w.golden_id, w.source_key, w.target_id, d.to_salesforce,
+        writes.append(_write_for(w.golden_id, w.source_key, w.target_id, d.to_salesforce,
                                  external_id, w.notes))
     changed = 0
     for sides in target_only:
@@ -78,7 +78,7 @@ def plan_two_way(
             continue  # read back as the baseline: our own write of a past run, not a change
         changed += 1
         diffs.records.append(d)
-        writes.append(_write_for(None, sides.golden_id, sides.source_key, sides.target_id,
+        writes.append(_write_for(sides.golden_id, sides.source_key, sides.target_id,
                                  d.to_salesforce, external_id, (CHANGED_IN_TARGET,)))
     return WritePlan(writes=writes, skipped=plan.skipped, ownership=diffs,
                      from_target=changed, target_until=target_until)

@@ -78,7 +78,9 @@ class RateBudget:
         with self._lock:
             return self._in_flight
 
-    def observe(self, reading: LimitReading) -> None:
+    def observe(self, reading: LimitReading, kind: str | None = None) -> None:
+        """`kind`: the call kind the reading came with (a subclass may keep a window per
+        kind; this budget has one for all)."""
         with self._lock:
             if reading.remaining is not None:
                 self._remaining = reading.remaining
@@ -126,7 +128,7 @@ class RateBudget:
             return self._answered[0] + self.window_seconds - now
         return 0.0
 
-    def acquire(self) -> None:
+    def acquire(self, kind: str | None = None) -> None:
         """Take one call: raise when the allowance is used up, block while the window is full
         or too many calls are in flight. Pair with `settle()` once the answer is in."""
         while True:
@@ -146,7 +148,7 @@ class RateBudget:
                     continue
             self._sleep(wait)
 
-    def settle(self) -> None:
+    def settle(self, kind: str | None = None) -> None:
         """The call's answer arrived (or it failed): its window starts now."""
         with self._lock:
             self._in_flight = max(0, self._in_flight - 1)

@@ -107,7 +107,7 @@ class Transport(requests.Session):
                 signed = dict(self.authenticator.headers())
                 headers.update(signed)
             if info.charged:
-                self.budget.acquire()
+                self.budget.acquire(info.kind)
             started = time.monotonic()
             lost: requests.RequestException | None = None
             try:
@@ -116,7 +116,7 @@ class Transport(requests.Session):
                 lost = exc
             finally:
                 if info.charged:
-                    self.budget.settle()
+                    self.budget.settle(info.kind)
             if lost is not None:
                 self.calls.record(info.kind, info.endpoint)
                 never_sent = _never_sent(lost)
@@ -144,7 +144,7 @@ class Transport(requests.Session):
                          response.status_code, info.kind, elapsed, attempt)
             reading = self.profile.read_limits(response)
             if reading is not None:
-                self.budget.observe(reading)
+                self.budget.observe(reading, info.kind)
             kwargs["headers"] = _unsigned(headers, signed)
 
             if (signed and not renewed and self.authenticator is not None

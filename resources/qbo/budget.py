@@ -7,10 +7,7 @@ every client of the realm in this process (`realm_budget`), as Xero's tenant bud
 
 from __future__ import annotations
 
-import contextvars
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from resources.connector import LimitReading, RateBudget
@@ -21,12 +18,12 @@ MINUTE_LIMIT = 500
 BATCH_MINUTE_LIMIT = 40
 CONCURRENT_LIMIT = 10
 
-_IN_BATCH: contextvars.ContextVar[bool] = contextvars.ContextVar("qbo_in_batch", default=False)
+BATCH = "batch"  # the call kind QboProfile gives POST /batch
 
 
 class RealmBudget(RateBudget):
-    """The Transport calls `acquire()`/`settle()` for every charged send (retries included);
-    inside `batch()` those also spend the batch window, so a resent batch is charged too."""
+    """Every charged send (retries included) spends the realm's window; a batch POST also
+    spends the batch window, told by the call kind the Transport passes."""
 
     def __init__(self, *, per_window: int = MINUTE_LIMIT,
                  batch_per_window: int = BATCH_MINUTE_LIMIT,
@@ -36,36 +33,28 @@ class RealmBudget(RateBudget):
         self.batches = RateBudget(system=SYSTEM, per_window=batch_per_window,
                                   window_seconds=window_seconds)
 
-    @contextmanager
-    def batch(self) -> Iterator[None]:
-        token = _IN_BATCH.set(True)
-        try:
-            yield
-        finally:
-            _IN_BATCH.reset(token)
-
-    def acquire(self) -> None:
-        if not _IN_BATCH.get():
-            super().acquire()
+    def acquire(self, kind: str | None = None) -> None:
+        if kind != BATCH:
+            super().acquire(kind)
             return
         # Always batch window first, then the realm's: one order, no deadlock.
-        self.batches.acquire()
+        self.batches.acquire(kind)
         try:
-            super().acquire()
+            super().acquire(kind)
         except BaseException:
-            self.batches.settle()
+            self.batches.settle(kind)
             raise
 
-    def settle(self) -> None:
-        super().settle()
-        if _IN_BATCH.get():
-            self.batches.settle()
+    def settle(self, kind: str | None = None) -> None:
+        super().settle(kind)
+        if kind == BATCH:
+            self.batches.settle(kind)
 
-    def observe(self, reading: LimitReading) -> None:
-        super().observe(reading)
-        if _IN_BATCH.get():
+    def observe(self, reading: LimitReading, kind: str | None = None) -> None:
+        super().observe(reading, kind)
+        if kind == BATCH:
             # A refused batch may have hit the batch limit rather than the minute limit.
-            self.batches.observe(reading)
+            self.batches.observe(reading, kind)
 
 
 _BUDGETS: dict[tuple[str, str], RealmBudget] = {}

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -355,10 +354,8 @@ class QboClient:
         lost)."""
         body = {"BatchItemRequest": items}
         try:
-            spend = self.budget.batch() if isinstance(self.budget, RealmBudget) else nullcontext()
-            with spend:
-                answer = self._send("POST", "batch", body=body, what=f"batch {entity}",
-                                    params={"requestid": self.request_id(body)})
+            answer = self._send("POST", "batch", body=body, what=f"batch {entity}",
+                                params={"requestid": self.request_id(body)})
         except UncertainWrite:
             if lost_before:
                 raise

@@ -222,3 +222,17 @@ def test_held_then_decided_then_applied_through_the_diff(led: Ledger) -> None:
                          [(c.golden_id, c.field) for c in done.conflicts if c.held])
     assert led.list_conflicts() == [] and led.pending_decisions("salesforce", "Account", ["g1"]) == {}
     assert led.get_baselines("salesforce", "Account", ["g1"])["g1"]["Website"] == "acme.shop"
+
+
+def test_records_waiting_for_a_run_are_the_held_and_the_decided_not_yet_applied(
+        led: Ledger) -> None:
+    led.record_conflicts("crm_accounts", "salesforce", "Account", [
+        conflict(golden="g1"), conflict(golden="g2"),
+        conflict(golden="g3", resolution="salesforce")])  # settled by the rule: history
+    assert led.waiting_golden_ids("salesforce", "Account") == {"g1", "g2"}
+    held = next(c for c in led.list_conflicts() if c.golden_id == "g1")
+    led.resolve_conflict(held.id, winner="platform", resolved_by="steward")
+    assert led.waiting_golden_ids("salesforce", "Account") == {"g1", "g2"}  # not applied yet
+    led.mark_decisions_applied("salesforce", "Account", {"g1": ["Phone"]})
+    assert led.waiting_golden_ids("salesforce", "Account") == {"g2"}
+    assert led.waiting_golden_ids("salesforce", "Contact") == set()
