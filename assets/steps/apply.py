@@ -96,12 +96,11 @@ def _send(scope: StepScope, led: Ledger, client, writes: list[PlannedWrite],
                                      w.payload_hash)
         for w in writes
     }
-    led.enqueue(
+    led.send(
         OutboxEntry(keys[w.golden_id], scope.sync, target.system, target.object, w.golden_id,
                     "upsert", w.payload_hash, run_id=run_id)
         for w in writes
     )
-    led.mark(keys.values(), "sent")
     done: set[str] = set()
     creates = [w for w in writes if w.target_id is None]
     updates = [w for w in writes if w.target_id is not None and w.action != "delete"]

@@ -199,15 +199,16 @@ class LedgerBase:
         params = list(zip(*columns, strict=True))
         conn.exec_driver_sql(compiled.string, params)
 
-    def _execute_many(self, conn: sa.Connection, stmt: Any, rows: list[dict[str, Any]]) -> None:
+    def _execute_many(self, conn: sa.Connection, stmt: Any, rows: list[dict[str, Any]]) -> int | None:
         """executemany of any statement whose named bindparams the rows fill (an UPDATE
         by key, say); on SQLite straight to the driver as `_insert_many` does, binds the
-        statement fills itself (literals) taken from the compiled statement."""
+        statement fills itself (literals) taken from the compiled statement. Returns the
+        rows affected where the driver reports them for an executemany, else None."""
         if not rows:
-            return
+            return 0
         if conn.dialect.name != "sqlite":
-            conn.execute(stmt, rows)
-            return
+            result = conn.execute(stmt, rows)
+            return result.rowcount if conn.dialect.supports_sane_multi_rowcount else None
         compiled = stmt.compile(dialect=conn.dialect)
         columns = []
         for name in compiled.positiontup or ():
@@ -222,7 +223,7 @@ class LedgerBase:
                 value = bind.effective_value
                 values = [proc(value) if proc is not None else value] * len(rows)
             columns.append(values)
-        conn.exec_driver_sql(compiled.string, list(zip(*columns, strict=True)))
+        return conn.exec_driver_sql(compiled.string, list(zip(*columns, strict=True))).rowcount
 
     def _select_rows_in(
         self,

@@ -48,6 +48,25 @@ def test_duplicate_keys_in_one_batch_keep_the_first(ledger: Ledger) -> None:
     assert stored["k1"].payload_hash == "a"
 
 
+def test_send_records_new_writes_as_sent_and_counts_a_resend_as_another_attempt(
+    ledger: Ledger,
+) -> None:
+    ledger.send([entry("k1"), entry("k2", "C-2"), entry("k1", payload_hash="dup")])
+    first = {e.idempotency_key: e for e in ledger.outbox()}
+    assert {k: (e.state, e.attempts, e.payload_hash) for k, e in first.items()} == {
+        "k1": ("sent", 1, "hash-1"), "k2": ("sent", 1, "hash-1")}
+
+    ledger.mark(["k1"], "uncertain", errors={"k1": "connection reset"},
+                target_ids={"k1": "001A"})
+    ledger.send([entry("k1", payload_hash="hash-1", run_id="run-2")])  # the retry
+    [again] = [e for e in ledger.outbox() if e.idempotency_key == "k1"]
+
+    assert (again.state, again.attempts, again.error) == ("sent", 2, None)
+    assert again.target_id == "001A"  # what the earlier attempt learned is kept
+    assert (again.run_id, again.created_at) == ("run-1", first["k1"].created_at)
+    assert len(ledger.outbox()) == 2
+
+
 def test_the_write_lifecycle(ledger: Ledger) -> None:
     ledger.enqueue([entry("k1")])
 
