@@ -10,6 +10,7 @@ from assets.steps.twoway import apply_two_way, ownership_of
 from concord.errors import RateLimitExhausted
 from concord.identity import idempotency_key
 from concord.ledger import Ledger, OutboxEntry, QuarantineRow, SyncLogRow, XrefLink
+from concord.match import match_value
 from concord.plan import PlannedWrite, WritePlan
 from resources.ledger import LedgerResource
 from resources.platform import PlatformDatabase
@@ -128,6 +129,22 @@ def _send(scope: StepScope, led: Ledger, client, writes: list[PlannedWrite],
             led.mark(left, "pending")
 
 
+def _written_match_keys(scope: StepScope, done: list[tuple[WriteResult, PlannedWrite]]
+                        ) -> dict[str, dict[str, str | None]]:
+    """The match keys our writes gave their target records, as target_state would mirror
+    them on reading the records back (it does not read back our own creations)."""
+    keys: dict[str, dict[str, str | None]] = {}
+    for r, w in done:
+        if not r.record_id:
+            continue
+        if w.action == "delete":
+            keys[r.record_id] = dict.fromkeys(scope.obj.match_on)
+        else:
+            keys[r.record_id] = {f: match_value(w.payload[f]) if w.payload[f] else None
+                                 for f in scope.obj.match_on if f in w.payload}
+    return keys
+
+
 def _record_batch(scope: StepScope, led: Ledger, batch: list[WriteResult],
                   by_golden: dict[str, PlannedWrite], keys: dict[str, str],
                   result: ApplyResult, run_id: str, partition: str) -> None:
@@ -142,6 +159,8 @@ def _record_batch(scope: StepScope, led: Ledger, batch: list[WriteResult],
                        {r.key: by_golden[r.key].payload_hash for r in ok})
         led.link(XrefLink(scope.obj.entity, r.key, target.system, target.object, r.record_id,
                           "written") for r in ok if r.record_id)
+        led.put_match_keys(target.system, target.object,
+                           _written_match_keys(scope, [(r, by_golden[r.key]) for r in ok]))
         for r in ok:
             result.written[r.key] = r.record_id or ""
             action = by_golden[r.key].action

@@ -63,9 +63,11 @@ def build_target_extract(scope: StepScope) -> dg.AssetsDefinition:
         note our records someone deleted there (the plan reports them, never re-creates).
 
         Incremental by SystemModstamp from the ledger cursor (queryAll, so deletes show), so
-        an unchanged org costs one query call; records created by a run that crashed before
-        its xref commit are re-linked here from their external id. A two-way object also
-        hands its changed records on (every mapped field) and leaves the cursor to apply.
+        an unchanged org costs one query call; records Concord created since the last read
+        are left out unless someone changed them since (a load's own writes are not read
+        back as changes). A record carrying our external id but not in the xref is re-linked.
+        A two-way object also hands its changed records on (every mapped field) and leaves
+        the cursor to apply.
         """
         led = ledger.open()
         client = salesforce.get_client()
@@ -79,8 +81,11 @@ def build_target_extract(scope: StepScope) -> dg.AssetsDefinition:
         links = []
         deleted: list[str] = []  # golden ids whose target record someone deleted
         seen = 0
+        # Records we created after the last read are known (apply mirrors their keys);
+        # the ones we updated are read again, in case someone edited them meanwhile.
+        own_after = cursor + CURSOR_LAG if cursor else None
         for row in client.changed_since(target.object, fields, since=since, until=now,
-                                        include_deleted=True):
+                                        include_deleted=True, own_creations_after=own_after):
             seen += 1
             golden = row.get(target.external_id)
             if row.get("IsDeleted"):  # never adopt a deleted record; remember ours

@@ -44,14 +44,17 @@ class RecordStateStore(LedgerBase):
     def put_match_keys(
         self, system: str, obj: str, keys: Mapping[str, Mapping[str, str | None]]
     ) -> None:
-        """Replace the match keys of each given record with exactly the non-None ones given.
+        """Replace each given record's keys of the names given with the non-None values.
 
-        A key the record no longer has (omitted or None) is dropped, so a record whose
-        e-mail changed is not found under the old address any more.
+        A key the record no longer has (None) is dropped, so a record whose e-mail changed
+        is not found under the old address any more; key names not given are left as they
+        are (a partial update names only the fields it sent).
         """
         if not keys:
             return
-        record_ids = list(keys)
+        by_names: dict[tuple[str, ...], list[str]] = {}
+        for rid, names in keys.items():
+            by_names.setdefault(tuple(sorted(names)), []).append(rid)
         rows = [
             {"system": system, "obj": obj, "record_id": rid, "key_name": name, "key_value": value}
             for rid, names in keys.items()
@@ -61,10 +64,14 @@ class RecordStateStore(LedgerBase):
         delete = sa.delete(match_keys).where(
             match_keys.c.system == system, match_keys.c.obj == obj,
             match_keys.c.record_id.in_(sa.bindparam("ids", expanding=True)),
+            match_keys.c.key_name.in_(sa.bindparam("names", expanding=True)),
         )
         with self._write() as conn:
-            for part in chunked(record_ids):
-                conn.execute(delete, {"ids": list(part)})
+            for names, record_ids in by_names.items():
+                if not names:
+                    continue
+                for part in chunked(record_ids):
+                    conn.execute(delete, {"ids": list(part), "names": list(names)})
             self._insert_many(conn, sa.insert(match_keys), rows)
 
     def find_by_keys(

@@ -127,27 +127,44 @@ class SalesforceClient:
         since: datetime | None,
         until: datetime,
         include_deleted: bool = True,
+        own_creations_after: datetime | None = None,
     ) -> Iterator[dict]:
-        """The window (since, until] on SystemModstamp; queryAll also returns deleted rows."""
+        """The window (since, until] on SystemModstamp; queryAll also returns deleted rows.
+
+        `own_creations_after` leaves out the records Concord itself created after that
+        moment and nobody changed since (last modified by Concord's own user): the caller
+        knows them already, and after a large load they are nearly all of the window.
+        Records Concord *updated* stay in, because someone may have edited them between
+        Concord's read and its write.
+        """
         wanted = list(dict.fromkeys(["Id", *fields, "SystemModstamp"]))
         if include_deleted and "IsDeleted" not in wanted:
             wanted.append("IsDeleted")
         where = [f"SystemModstamp <= {soql.datetime_literal(until, round_up=True)}"]
         if since is not None:
             where.insert(0, f"SystemModstamp > {soql.datetime_literal(since)}")
+        own = self._own_user_id() if own_creations_after is not None else None
+        if own and own_creations_after is not None:
+            where.append(f"(LastModifiedById != {soql.string_literal(own)} OR "
+                         f"CreatedDate <= {soql.datetime_literal(own_creations_after, round_up=True)})")
         text = (f"SELECT {soql.field_list(wanted)} FROM {soql.name(sobject)} "
                 f"WHERE {' AND '.join(where)} ORDER BY SystemModstamp")
         yield from self.query(text, include_deleted=include_deleted)
+
+    def _own_user_id(self) -> str | None:
+        """The user Concord writes as (authenticating tells it), or None if unknown."""
+        with salesforce_errors():
+            self._auth.access_token()
+        return self._auth.user_id
 
     def newest_change_by_others(self, sobject: str, *, since: datetime | None) -> datetime | None:
         """SystemModstamp of the newest record changed or deleted after `since` by anyone but
         the user Concord writes as: one cheap query, for a sensor. Concord's own writes are
         left out, so they do not start another run (no echo)."""
-        with salesforce_errors():
-            self._auth.access_token()  # authenticating tells us our own user id
         where = [] if since is None else [f"SystemModstamp > {soql.datetime_literal(since)}"]
-        if self._auth.user_id:
-            where.append(f"LastModifiedById != {soql.string_literal(self._auth.user_id)}")
+        own = self._own_user_id()
+        if own:
+            where.append(f"LastModifiedById != {soql.string_literal(own)}")
         text = (f"SELECT Id, SystemModstamp FROM {soql.name(sobject)}"
                 + (f" WHERE {' AND '.join(where)}" if where else "")
                 + " ORDER BY SystemModstamp DESC LIMIT 1")

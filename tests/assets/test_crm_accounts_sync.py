@@ -287,7 +287,8 @@ def test_concord_sync_uses_configured_systems_instead_of_sandboxes(
     assert not (home / "var" / "sandbox" / "salesforce").exists()  # the configured org, no sandbox
 
 
-def test_deletes_follow_the_spec_on_both_sides(fresh_org, instance, sf, sync_env: Path) -> None:
+def test_deletes_follow_the_spec_on_both_sides(fresh_org, instance, sf, sync_env: Path,
+                                              e2e_salesforce) -> None:
     ok, _ = initial_load(instance)
     assert ok
     con = sqlite3.connect(sync_env / "platform.sqlite")
@@ -305,9 +306,9 @@ def test_deletes_follow_the_spec_on_both_sides(fresh_org, instance, sf, sync_env
     con.execute("UPDATE companies SET deleted_at = ?, updated_at = ? WHERE id = ?", (stamp, stamp, company))
     con.execute("UPDATE contacts SET deleted_at = ?, updated_at = ? WHERE id = ?", (stamp, stamp, person))
     con.commit()
-    # and someone deletes another synced Account in Salesforce
+    # and someone (a person, not Concord's integration user) deletes another synced Account
     other = next(r for g, r in live.items() if g != golden_id_for("platform", "companies", str(company)))
-    sf.Account.delete(other["Id"])
+    salesforce_as_person(e2e_salesforce).Account.delete(other["Id"])
 
     ok, s = run(instance)
     assert ok, s

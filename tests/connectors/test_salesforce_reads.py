@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import islice
@@ -99,6 +100,40 @@ def test_changed_since_sees_deletions_through_query_all(client: SalesforceClient
     empty = client.changed_since("Account", ["Name"], since=until, until=until
                                  + timedelta(minutes=1))
     assert list(empty) == []
+
+
+def test_changed_since_leaves_out_only_our_own_untouched_creations(
+    client: SalesforceClient, make_client, sf_sandbox: SandboxInfo, tag: str
+):
+    """After a load, the next read must not fetch back everything Concord just created;
+    but a record Concord updated (someone may have edited it between our read and our
+    write) and one someone else edited are still read."""
+    creds = sf_sandbox.credentials
+    person = make_client(username=creds["username"], password=creds["password"])
+    before = datetime.now(UTC) - timedelta(seconds=2)
+
+    def upsert(who: SalesforceClient, name: str, **values: str) -> str:
+        [[result]] = who.upsert("Account", "Concord_Id__c",
+                                [{"Concord_Id__c": f"OWN-{tag}-{name}", "Name": name, **values}])
+        assert result.success and result.record_id
+        return result.record_id
+
+    upsert(client, "ours-earlier")
+    last_read = datetime.now(UTC)
+    time.sleep(1.2)  # SOQL compares whole seconds
+    upsert(client, "ours-untouched")
+    upsert(client, "ours-then-theirs")
+    upsert(person, "ours-then-theirs", Phone="+49 30 1234567")
+    upsert(client, "ours-earlier", Website="https://example.test")  # our update
+
+    def window(**kwargs) -> set[str]:
+        rows = client.changed_since("Account", ["Concord_Id__c"], since=before,
+                                    until=datetime.now(UTC) + timedelta(minutes=1), **kwargs)
+        return {r["Concord_Id__c"].removeprefix(f"OWN-{tag}-") for r in rows
+                if str(r["Concord_Id__c"]).startswith(f"OWN-{tag}-")}
+
+    assert window() == {"ours-earlier", "ours-untouched", "ours-then-theirs"}
+    assert window(own_creations_after=last_read) == {"ours-earlier", "ours-then-theirs"}
 
 
 def test_users_and_describe(client: SalesforceClient):

@@ -48,16 +48,20 @@ def test_match_keys_find_records_by_value(ledger: Ledger) -> None:
     assert ledger.find_by_keys("salesforce", "Contact", "email", ["ops@acme.test"]) == {}
 
 
-def test_putting_match_keys_replaces_the_records_old_keys(ledger: Ledger) -> None:
+def test_putting_match_keys_replaces_the_named_keys_and_keeps_the_others(ledger: Ledger) -> None:
     ledger.put_match_keys("salesforce", "Account", {
         "001A": {"email": "old@acme.test", "vat": "DE1"},
         "001B": {"email": "keep@globex.test"},
     })
+    # a partial update that sent only the e-mail
     ledger.put_match_keys("salesforce", "Account", {"001A": {"email": "new@acme.test"}})
 
     assert ledger.find_by_keys("salesforce", "Account", "email", [
         "old@acme.test", "new@acme.test", "keep@globex.test",
     ]) == {"new@acme.test": ["001A"], "keep@globex.test": ["001B"]}
+    assert ledger.find_by_keys("salesforce", "Account", "vat", ["DE1"]) == {"DE1": ["001A"]}
+
+    ledger.put_match_keys("salesforce", "Account", {"001A": {"email": "new@acme.test", "vat": None}})
     assert ledger.find_by_keys("salesforce", "Account", "vat", ["DE1"]) == {}
 
     ledger.put_match_keys("salesforce", "Account", {"001B": {"email": None}})
