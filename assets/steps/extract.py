@@ -63,11 +63,11 @@ def build_target_extract(scope: StepScope) -> dg.AssetsDefinition:
         note our records someone deleted there (the plan reports them, never re-creates).
 
         Incremental by SystemModstamp from the ledger cursor (queryAll, so deletes show), so
-        an unchanged org costs one query call; records Concord created since the last read
-        are left out unless someone changed them since (a load's own writes are not read
-        back as changes). A record carrying our external id but not in the xref is re-linked.
-        A two-way object also hands its changed records on (every mapped field) and leaves
-        the cursor to apply.
+        an unchanged org costs one query call; Concord's own writes are left out unless it
+        updated a record since the last read (a load's own writes are not read back). A
+        record carrying our external id but not in the xref is re-linked. A two-way object
+        also hands its changed records on (every mapped field) and leaves the cursor to
+        apply.
         """
         led = ledger.open()
         client = salesforce.get_client()
@@ -81,11 +81,11 @@ def build_target_extract(scope: StepScope) -> dg.AssetsDefinition:
         links = []
         deleted: list[str] = []  # golden ids whose target record someone deleted
         seen = 0
-        # Records we created after the last read are known (apply mirrors their keys);
-        # the ones we updated are read again, in case someone edited them meanwhile.
-        own_after = cursor + CURSOR_LAG if cursor else None
+        # Our own writes are left out, but for the records we updated since the last read
+        # (someone may have edited them meanwhile); apply mirrors the keys of the others.
+        last_read = cursor + CURSOR_LAG if cursor else None
         for row in client.changed_since(target.object, fields, since=since, until=now,
-                                        include_deleted=True, own_creations_after=own_after):
+                                        include_deleted=True, last_read=last_read):
             seen += 1
             golden = row.get(target.external_id)
             if row.get("IsDeleted"):  # never adopt a deleted record; remember ours

@@ -127,15 +127,16 @@ class SalesforceClient:
         since: datetime | None,
         until: datetime,
         include_deleted: bool = True,
-        own_creations_after: datetime | None = None,
+        last_read: datetime | None = None,
     ) -> Iterator[dict]:
         """The window (since, until] on SystemModstamp; queryAll also returns deleted rows.
 
-        `own_creations_after` leaves out the records Concord itself created after that
-        moment and nobody changed since (last modified by Concord's own user): the caller
-        knows them already, and after a large load they are nearly all of the window.
-        Records Concord *updated* stay in, because someone may have edited them between
-        Concord's read and its write.
+        With `last_read` (when the caller's previous read ended), records Concord itself
+        modified last are left out: the ones it created since then (it knows what it
+        wrote; after a large load they are nearly all of the window) and the ones it
+        modified before then (that read saw them). Records Concord *updated* since then stay
+        in: someone may have edited them between Concord's read and its write. Everyone
+        else's edits and deletes stay in.
         """
         wanted = list(dict.fromkeys(["Id", *fields, "SystemModstamp"]))
         if include_deleted and "IsDeleted" not in wanted:
@@ -143,10 +144,14 @@ class SalesforceClient:
         where = [f"SystemModstamp <= {soql.datetime_literal(until, round_up=True)}"]
         if since is not None:
             where.insert(0, f"SystemModstamp > {soql.datetime_literal(since)}")
-        own = self._own_user_id() if own_creations_after is not None else None
-        if own and own_creations_after is not None:
+        own = self._own_user_id() if last_read is not None else None
+        if own and last_read is not None:
+            # Rounded so that a record stamped in last_read's second counts as possibly
+            # unseen: read again rather than missed.
+            read = soql.datetime_literal(last_read, round_up=True)
+            seen = soql.datetime_literal(last_read)
             where.append(f"(LastModifiedById != {soql.string_literal(own)} OR "
-                         f"CreatedDate <= {soql.datetime_literal(own_creations_after, round_up=True)})")
+                         f"(CreatedDate <= {read} AND SystemModstamp > {seen}))")
         text = (f"SELECT {soql.field_list(wanted)} FROM {soql.name(sobject)} "
                 f"WHERE {' AND '.join(where)} ORDER BY SystemModstamp")
         yield from self.query(text, include_deleted=include_deleted)

@@ -102,12 +102,12 @@ def test_changed_since_sees_deletions_through_query_all(client: SalesforceClient
     assert list(empty) == []
 
 
-def test_changed_since_leaves_out_only_our_own_untouched_creations(
+def test_changed_since_leaves_out_our_own_writes_but_our_updates_since_the_last_read(
     client: SalesforceClient, make_client, sf_sandbox: SandboxInfo, tag: str
 ):
-    """After a load, the next read must not fetch back everything Concord just created;
-    but a record Concord updated (someone may have edited it between our read and our
-    write) and one someone else edited are still read."""
+    """After a load, the next read must not fetch back everything Concord just wrote;
+    but a record Concord updated since its last read (someone may have edited it between
+    that read and our write) and one someone else edited are still read."""
     creds = sf_sandbox.credentials
     person = make_client(username=creds["username"], password=creds["password"])
     before = datetime.now(UTC) - timedelta(seconds=2)
@@ -119,8 +119,10 @@ def test_changed_since_leaves_out_only_our_own_untouched_creations(
         return result.record_id
 
     upsert(client, "ours-earlier")
+    upsert(client, "ours-seen")  # the last read saw it
+    time.sleep(1.2)  # SOQL compares whole seconds: what shares last_read's second is read again
     last_read = datetime.now(UTC)
-    time.sleep(1.2)  # SOQL compares whole seconds
+    time.sleep(1.2)
     upsert(client, "ours-untouched")
     upsert(client, "ours-then-theirs")
     upsert(person, "ours-then-theirs", Phone="+49 30 1234567")
@@ -132,8 +134,8 @@ def test_changed_since_leaves_out_only_our_own_untouched_creations(
         return {r["Concord_Id__c"].removeprefix(f"OWN-{tag}-") for r in rows
                 if str(r["Concord_Id__c"]).startswith(f"OWN-{tag}-")}
 
-    assert window() == {"ours-earlier", "ours-untouched", "ours-then-theirs"}
-    assert window(own_creations_after=last_read) == {"ours-earlier", "ours-then-theirs"}
+    assert window() == {"ours-earlier", "ours-seen", "ours-untouched", "ours-then-theirs"}
+    assert window(last_read=last_read) == {"ours-earlier", "ours-then-theirs"}
 
 
 def test_users_and_describe(client: SalesforceClient):
