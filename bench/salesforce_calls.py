@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         calls = bulk.calls.as_dict()
         out["bulk_upsert"] = {"records": args.records, "succeeded": ok, "seconds": round(secs, 2),
                               "write_calls": calls.get("write", 0),
-                              "bulk_job_calls": calls.get("bulk_jobs", 0)}
+                              "bulk_job_writes": calls.get("bulk_jobs", 0),
+                              "bulk_job_reads": calls.get("read", 0)}
 
         coll = _client(info, bulk_threshold=10**9)
         ok, secs = _write(coll, _accounts(args.collections, "coll"))

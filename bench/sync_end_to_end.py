@@ -11,13 +11,14 @@ runs it), timed on the wall clock:
    again, which writes. Both runs and the deciding are reported, and their sum.
 2. re-run: must make no write calls.
 3. incremental: `--changes` platform records (a third companies, the rest contacts) get a
-   new city / title and a fresh `updated_at`, then the hourly path runs.
+   new city / last name (fields the platform leads) and a fresh `updated_at`, then the
+   hourly path runs.
 
 The sandbox platform is generated once per scale and seed into `--cache` and copied into
 each fresh home, so the generator's minute at 100,000 companies is paid once; its time is
 reported apart. Also printed: peak RSS of the largest child process, and write calls next
 to the protocol minimum (ceil(n/200) per sObject Collections write, or one Bulk API 2.0
-job: create, upload, close, one poll and three result downloads = 7 calls).
+job's three writes: create, upload, close; its status polls and result downloads are reads).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 SYNC = "crm_accounts"
-BULK_JOB_CALLS = 7
+BULK_JOB_CALLS = 3  # a Bulk API 2.0 job's writes: create, upload, close
 COLLECTION = 200
 BULK_THRESHOLD = 10_000  # SalesforceResource.bulk_threshold: creates above it go by Bulk API
 PLATFORM_TZ = ZoneInfo("Europe/Berlin")
@@ -62,7 +63,8 @@ def _sync(home: Path, scale: int, seed: int) -> tuple[int, dict]:
     if proc.returncode not in (0, 1) or not lines:
         raise SystemExit(f"sync failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
     summary = json.loads(lines[-1])["syncs"][SYNC]
-    return proc.returncode, {"seconds": round(wall, 2), "ok": proc.returncode == 0, **summary}
+    return proc.returncode, {"seconds": round(wall, 2), "ok": proc.returncode == 0, **summary,
+                             "slowest_steps": _slowest_steps(home)}
 
 
 def _platform(cache: Path, scale: int, seed: int) -> tuple[Path, float | None]:
@@ -87,10 +89,25 @@ def _resolve_open_clusters(home: Path) -> int:
 
     with Ledger.open(f"sqlite:///{home / 'var' / 'ledger.sqlite'}") as led:
         clusters = led.clusters(sync=SYNC, status="open")
-        for c in clusters:
-            keep = min((m.record_key for m in c.members), key=lambda k: (len(k), k))
-            led.decide(c.cluster_id, keep=keep, decided_by="bench")
+        led.decide_many([(c.cluster_id,
+                          min((m.record_key for m in c.members), key=lambda k: (len(k), k)),
+                          False) for c in clusters], decided_by="bench")
     return len(clusters)
+
+
+def _slowest_steps(home: Path, n: int = 8) -> dict[str, float]:
+    """The newest run's slowest steps (seconds), from its Dagster instance: where time goes."""
+    import dagster as dg
+    from dagster._core.instance.ref import InstanceRef
+
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home / ".dagster_home"))) as inst:
+        runs = inst.get_runs(limit=1)
+        if not runs:
+            return {}
+        stats = inst.get_run_step_stats(runs[0].run_id)
+    took = {s.step_key: round(s.end_time - s.start_time, 2) for s in stats
+            if s.start_time and s.end_time}
+    return dict(sorted(took.items(), key=lambda kv: -kv[1])[:n])
 
 
 def _written(home: Path, runs_after: str) -> dict[str, dict[str, int]]:
@@ -124,7 +141,8 @@ def _calls(*phases: dict) -> int:
 
 
 def _change_records(platform: Path, n: int) -> dict[str, int]:
-    """Edit n live records as a clerk would: new city or title, updated_at = now."""
+    """Edit n live records as a clerk would: a new city or last name (both led by the
+    platform, so no conflicts), updated_at = now."""
     stamp = datetime.now(PLATFORM_TZ).strftime("%Y-%m-%d %H:%M:%S")
     n_companies = n // 3
     con = sqlite3.connect(platform)
@@ -140,7 +158,7 @@ def _change_records(platform: Path, n: int) -> dict[str, int]:
         contacts = pick("contacts", n - n_companies)
         con.executemany("UPDATE companies SET city = 'Bench ' || id, updated_at = ? WHERE id = ?",
                         [(stamp, i) for i in companies])
-        con.executemany("UPDATE contacts SET title = 'Bench title ' || id, updated_at = ? "
+        con.executemany("UPDATE contacts SET last_name = 'Bench ' || id, updated_at = ? "
                         "WHERE id = ?", [(stamp, i) for i in contacts])
         con.commit()
     finally:

@@ -46,8 +46,10 @@ class SalesforceProfile:
             return CallInfo("read", "versions", idempotent=True, charged=False)
         safe = method in _IDEMPOTENT_METHODS
         if rest.startswith("jobs/"):
-            return CallInfo("bulk_jobs", _bulk_endpoint(method, rest), idempotent=_bulk_safe(
-                method, rest))
+            # Creating, filling and closing a job are its writes; polling its status and
+            # downloading its results read.
+            return CallInfo("read" if method == "GET" else "bulk_jobs",
+                            _bulk_endpoint(method, rest), idempotent=_bulk_safe(method, rest))
         if rest.startswith("composite/sobjects"):
             parts = rest.split("/")
             if method == "GET":
