@@ -48,7 +48,7 @@ def build_dedupe(scope: StepScope) -> dg.AssetsDefinition:
             for c in clusters
             if c.pairs  # found in this batch; the others are carried from the ledger as they are
         )
-        stored = led.decisions(scope.sync)
+        stored = led.decisions(scope.sync, cluster_ids=[c.cluster_id for c in clusters])
         decisions = {
             cid: ClusterDecision(d.decision, d.keep_record_key) for cid, d in stored.items()
         }
@@ -102,6 +102,6 @@ def _stored_clusters(
     wanted = set(cluster_of.values())
     members = {
         c.cluster_id: [m.record_key for m in c.members if m.system == SOURCE and m.obj == scope.obj_name]
-        for c in led.clusters(sync=scope.sync) if c.cluster_id in wanted
+        for c in led.clusters(sync=scope.sync, cluster_ids=wanted)
     }
     return {k: cid for k, cid in cluster_of.items() if cid in members}, members

@@ -158,15 +158,25 @@ class DuplicateStore(LedgerBase):
         return out
 
     def clusters(
-        self, *, sync: str | None = None, status: str | None = None
+        self, *, sync: str | None = None, status: str | None = None,
+        cluster_ids: Iterable[str] | None = None,
     ) -> list[DuplicateCluster]:
+        """The clusters, with members and pairs; `cluster_ids` reads only those (a run
+        touches a few of the thousands an initial load recorded)."""
         query = sa.select(duplicate_clusters).order_by(duplicate_clusters.c.cluster_id)
         if sync is not None:
             query = query.where(duplicate_clusters.c.sync == sync)
         if status is not None:
             query = query.where(duplicate_clusters.c.status == status)
         with self._read() as conn:
-            rows = conn.execute(query).all()
+            if cluster_ids is None:
+                rows = conn.execute(query).all()
+            else:
+                some = query.where(duplicate_clusters.c.cluster_id.in_(
+                    sa.bindparam("ids", expanding=True)))
+                rows = sorted((r for part in chunked(unique(cluster_ids))
+                               for r in conn.execute(some, {"ids": list(part)})),
+                              key=lambda r: r.cluster_id)
             ids = [r.cluster_id for r in rows]
             members = self._members(conn, ids)
             pairs = self._pairs(conn, ids)
@@ -233,8 +243,11 @@ class DuplicateStore(LedgerBase):
                  "decided_at": decided_at, "active": True} for d in decisions])
         return decisions
 
-    def decisions(self, sync: str | None = None) -> dict[str, Decision]:
-        """cluster_id -> the decision in force (a reopened cluster has none)."""
+    def decisions(
+        self, sync: str | None = None, *, cluster_ids: Iterable[str] | None = None
+    ) -> dict[str, Decision]:
+        """cluster_id -> the decision in force (a reopened cluster has none); only for
+        `cluster_ids` when given."""
         query = (
             sa.select(duplicate_decisions)
             .join(duplicate_clusters,
@@ -245,7 +258,12 @@ class DuplicateStore(LedgerBase):
         if sync is not None:
             query = query.where(duplicate_clusters.c.sync == sync)
         with self._read() as conn:
-            return {r.cluster_id: _decision(r) for r in conn.execute(query)}
+            if cluster_ids is None:
+                return {r.cluster_id: _decision(r) for r in conn.execute(query)}
+            query = query.where(duplicate_decisions.c.cluster_id.in_(
+                sa.bindparam("ids", expanding=True)))
+            return {r.cluster_id: _decision(r) for part in chunked(unique(cluster_ids))
+                    for r in conn.execute(query, {"ids": list(part)})}
 
     def clusters_of(self, system: str, obj: str, record_keys: Iterable[str]) -> dict[str, str]:
         """record_key -> cluster id it belongs to (for the records of one system object)."""

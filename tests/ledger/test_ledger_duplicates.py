@@ -126,6 +126,18 @@ def test_clusters_and_decisions_filter_by_sync(ledger: Ledger) -> None:
     }
 
 
+def test_a_run_reads_only_the_clusters_and_decisions_it_needs(ledger: Ledger) -> None:
+    ledger.record_clusters([cluster(f"c{n}", str(2 * n), str(2 * n + 1)) for n in range(5)])
+    ledger.decide_many([("c1", "2", False), ("c3", None, True)], decided_by="steward")
+
+    got = ledger.clusters(sync="crm_accounts", cluster_ids=["c3", "c1", "nope", "c1"])
+    assert [(c.cluster_id, [m.record_key for m in c.members]) for c in got] == [
+        ("c1", ["2", "3"]), ("c3", ["6", "7"])]
+    assert ledger.clusters(cluster_ids=[]) == []
+    assert set(ledger.decisions("crm_accounts", cluster_ids=["c0", "c1", "c3"])) == {"c1", "c3"}
+    assert ledger.decisions(cluster_ids=["c0"]) == {}
+
+
 def test_many_rulings_are_recorded_together_or_not_at_all(ledger: Ledger) -> None:
     ledger.record_clusters([cluster("c1", "1", "2"), cluster("c2", "3", "4"),
                             cluster("c3", "5", "6")])
