@@ -9,7 +9,8 @@ Within one process (`concord sync` runs a whole run in-process) a step's output 
 handed to its consumers as the object itself, not unpickled once per consumer: at 200,000
 contacts the reconcile step alone reloaded six outputs, a fifth of a load's time, and
 held six unshared copies of the records. The object is dropped once every consumer of
-the run's plan has it.
+the run's plan has it, and at the latest when the run's resources are torn down (a run
+stopped by a blocking check never loads some outputs).
 """
 
 from __future__ import annotations
@@ -66,9 +67,16 @@ class StepStore(dg.ConfigurableIOManager):
             os.environ.get("DAGSTER_HOME", ".dagster_home"), "storage", "concord")
         return Path(base, *context.asset_key.path, _slot(context) + ".pkl")
 
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        """Drop what this run handed over but no consumer took (a step that never ran)."""
+        for path in [p for p, h in _HANDED.items() if h.run_id == context.run_id]:
+            del _HANDED[path]
+
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
         if obj is None:
             return
+        for stale in [p for p, h in _HANDED.items() if h.run_id != context.run_id]:
+            del _HANDED[stale]  # left by a run that died before its teardown
         path = self._path(context)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")

@@ -49,3 +49,23 @@ def test_consumers_in_the_run_get_the_output_itself_and_a_rerun_reads_the_pickle
                                instance=instance)
         assert again.success and again.output_for_node("summed") == 3
         assert SEEN["summed"] == SEEN["produced"] and SEEN["summed"] is not SEEN["produced"]
+
+
+@dg.asset(io_manager_key="step_store")
+def refused(records: list[dict[str, int]]) -> int:
+    raise ValueError("stopped, as a blocking check would stop apply")
+
+
+@dg.asset(io_manager_key="step_store")
+def never_run(refused: int, records: list[dict[str, int]]) -> int:
+    return refused
+
+
+def test_a_run_that_stops_early_keeps_no_output_in_memory(tmp_path: Path) -> None:
+    resources = {"step_store": StepStore(base_dir=str(tmp_path))}
+    with dg.instance_for_test() as instance:
+        result = dg.materialize([records, refused, never_run], resources=resources,
+                                instance=instance, raise_on_error=False)
+        assert not result.success
+        assert not step_store._HANDED  # never_run never loaded `records`: dropped anyway
+        assert (tmp_path / "records" / "__all__.pkl").exists()
