@@ -19,7 +19,9 @@ number and no country to read it in).
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import NamedTuple
 
 import phonenumbers
 
@@ -29,20 +31,44 @@ _TRAILING_EXTENSION = re.compile(r"^(?P<head>.*\d)\s*[-\s]\s*(?P<ext>\d{1,5})$")
 _DURCHWAHL = re.compile(r"(?i)\s*\b(?:durchwahl|dw)\b\.?\s*")
 
 
-def _parse(s: str, region: str | None, raw: str) -> phonenumbers.PhoneNumber:
+class _Reading(NamedTuple):
+    """What libphonenumber makes of one string in one region: immutable, so cacheable."""
+
+    e164: str | None  # None: not a valid number
+    extension: str
+    failure: str | None  # the parse failed: MISSING_REGION or libphonenumber's reason
+
+
+MISSING_REGION = "missing region"
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _read(s: str, region: str | None) -> _Reading:
+    """Parse, validate and format once per string and region. libphonenumber is most of
+    the cost of standardising a contact; a number repeated (a switchboard shared by a
+    company's contacts, the head of '... 9919-180') is read once."""
     try:
-        return phonenumbers.parse(s, region)
+        number = phonenumbers.parse(s, region)
     except phonenumbers.NumberParseException as exc:
         no_country = exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE
         if no_country and region is None and not s.lstrip().startswith("+"):
-            raise ValidationError(
-                f"{raw!r} has no country code and the record has no country",
-                rule="phone.missing_region",
-                value=raw,
-            ) from None
-        raise ValidationError(
-            f"{raw!r} is not a phone number: {exc}", rule="phone.invalid", value=raw
-        ) from None
+            return _Reading(None, "", MISSING_REGION)
+        return _Reading(None, "", str(exc))
+    ext = number.extension or ""
+    if not phonenumbers.is_valid_number(number):  # validity ignores the extension
+        return _Reading(None, ext, None)
+    return _Reading(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+                    ext, None)
+
+
+def _checked(reading: _Reading, raw: str) -> _Reading:
+    if reading.failure == MISSING_REGION:
+        raise ValidationError(f"{raw!r} has no country code and the record has no country",
+                              rule="phone.missing_region", value=raw)
+    if reading.failure is not None:
+        raise ValidationError(f"{raw!r} is not a phone number: {reading.failure}",
+                              rule="phone.invalid", value=raw)
+    return reading
 
 
 def normalise_phone(text: str, *, default_region: str | None) -> str:
@@ -55,20 +81,18 @@ def normalise_phone(text: str, *, default_region: str | None) -> str:
     if default_region is None and s.startswith("00"):
         s = "+" + s[2:]
     region = default_region.upper() if default_region else None
-    number = _parse(s, region, str(text))
-    valid = phonenumbers.is_valid_number(number)  # validity ignores the extension
-    if not valid and not number.extension:
+    reading = _checked(_read(s, region), str(text))
+    e164, extension = reading.e164, reading.extension
+    if e164 is None and not extension:
         # A switchboard number with the extension tacked on: '0121 630 6441-34'. Where the
         # whole is not a valid number but the head is, the tail is the extension.
         m = _TRAILING_EXTENSION.match(s)
         if m:
-            head = _parse(m["head"], region, str(text))
-            if phonenumbers.is_valid_number(head):
-                head.extension = m["ext"]
-                number, valid = head, True
-    if not valid:
+            head = _checked(_read(m["head"], region), str(text))
+            if head.e164 is not None:
+                e164, extension = head.e164, m["ext"]
+    if e164 is None:
         raise ValidationError(
             f"{text!r} is not a valid phone number", rule="phone.invalid", value=text
         )
-    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return f"{e164};ext={number.extension}" if number.extension else e164
+    return f"{e164};ext={extension}" if extension else e164

@@ -7,11 +7,12 @@ import multiprocessing
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from concord.errors import ValidationError
 from concord.model import Rejection, SourceRecord, StandardRecord
-from concord.spec.model import ObjectSpec
-from concord.standardise.transforms import TRANSFORMS
+from concord.spec.model import FieldSpec, ObjectSpec
+from concord.standardise.transforms import TRANSFORMS, Transform
 
 
 @dataclass
@@ -25,8 +26,34 @@ class StandardiseResult:
         return sum(len(r.warnings) for r in self.valid)
 
 
-def _is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+class _Step(NamedTuple):
+    """One mapped field, with what standardise_record needs of its spec looked up once
+    (a tuple: the per-record loop unpacks it, cheaper than attribute access)."""
+
+    target: str
+    source: str
+    transform: Transform
+    required: bool
+    null_on_invalid: bool  # on_invalid: null, which a required field ignores
+    fspec: FieldSpec
+
+
+_PLANS: dict[int, tuple[ObjectSpec, tuple[_Step, ...]]] = {}
+
+
+def _plan(spec: ObjectSpec) -> tuple[_Step, ...]:
+    """The spec's fields as steps, built once per spec rather than once per record."""
+    cached = _PLANS.get(id(spec))
+    if cached is None or cached[0] is not spec:  # holding `spec` keeps its id unique
+        if len(_PLANS) > 256:  # specs loaded over and over (tests): start afresh
+            _PLANS.clear()
+        steps = tuple(
+            _Step(target, f.source, TRANSFORMS[f.transform], f.required,
+                  f.on_invalid == "null" and not f.required, f)
+            for target, f in spec.fields.items()
+        )
+        cached = _PLANS[id(spec)] = (spec, steps)
+    return cached[1]
 
 
 def standardise_record(record: SourceRecord, spec: ObjectSpec) -> StandardRecord | Rejection:
@@ -35,27 +62,34 @@ def standardise_record(record: SourceRecord, spec: ObjectSpec) -> StandardRecord
     Deleted records are passed on untransformed: what matters for them is the delete
     policy, not whether their last values were valid.
     """
+    return _standardise(record, spec, _plan(spec))
+
+
+def _standardise(
+    record: SourceRecord, spec: ObjectSpec, plan: tuple[_Step, ...]
+) -> StandardRecord | Rejection:
     if record.deleted:
         return StandardRecord(record.key, record.modified_at, True, {})
+    values = record.values
     out: dict[str, object] = {}
     warnings: list[str] = []
-    for target, fspec in spec.fields.items():
-        raw = record.values.get(fspec.source)
-        if _is_blank(raw):
-            if fspec.required:
+    for target, source, transform, required, null_on_invalid, fspec in plan:
+        raw = values.get(source)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):  # blank
+            if required:
                 return Rejection(record.key, "required.missing", target,
-                                 f"{target} is required but {fspec.source} is empty", record.values)
+                                 f"{target} is required but {source} is empty", values)
             out[target] = None
             continue
         try:
-            out[target] = TRANSFORMS[fspec.transform](raw, record.values, fspec, spec)
+            out[target] = transform(raw, values, fspec, spec)
         except ValidationError as exc:
-            if fspec.on_invalid == "null" and not fspec.required:
+            if null_on_invalid:
                 out[target] = None
                 warnings.append(f"{target}: {exc.rule}")
                 continue
             return Rejection(record.key, exc.rule, target,
-                             f"{target} from {fspec.source}={raw!r}: {exc}", record.values)
+                             f"{target} from {source}={raw!r}: {exc}", values)
     return StandardRecord(record.key, record.modified_at, False, out, tuple(warnings))
 
 
@@ -107,8 +141,9 @@ def _standardise_forked(bounds: tuple[int, int]) -> StandardiseResult:
 
 def _standardise_slice(records: Iterable[SourceRecord], spec: ObjectSpec) -> StandardiseResult:
     result = StandardiseResult()
+    plan = _plan(spec)
     for record in records:
-        outcome = standardise_record(record, spec)
+        outcome = _standardise(record, spec, plan)
         if isinstance(outcome, Rejection):
             result.rejected.append(outcome)
         elif outcome.deleted:
