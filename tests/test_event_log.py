@@ -90,3 +90,38 @@ def test_configured_storage_is_left_as_configured(home: Path) -> None:
     instance = sync_instance()
     assert type(instance.event_log_storage) is SqliteEventLogStorage
     instance.dispose()
+
+
+def _asset_entries(instance: dg.DagsterInstance, run_id: str) -> list[tuple]:
+    """What the index's asset_keys rows say of each asset, the run id made comparable."""
+    out = []
+    for asset in (upstream, downstream):
+        [record] = instance.get_asset_records([asset.key])
+        entry = record.asset_entry
+        last = entry.last_materialization_record
+        newest = instance.event_log_storage.get_event_records(
+            dg.EventRecordsFilter(dg.DagsterEventType.ASSET_MATERIALIZATION, asset_key=asset.key),
+            limit=1, ascending=False)
+        out.append((asset.key, last.storage_id == newest[0].storage_id, last.partition_key,
+                    entry.last_run_id == run_id, last.run_id == run_id))
+    return out
+
+
+def test_a_batch_leaves_each_asset_row_as_the_stock_storage_does(home: Path,
+                                                                  tmp_path_factory) -> None:
+    """The latest materialization and run of each asset, written once per batch, are
+    what storing the events one by one leaves."""
+    job = DEFS.resolve_job_def("range_job")
+    config = {"ops": {"downstream": {"config": {"fail": False}}}}
+    instance = sync_instance()
+    assert type(instance.event_log_storage) is PooledSqliteEventLogStorage
+    pooled_run = job.execute_in_process(instance=instance, tags=range_tags(*RANGE),
+                                        run_config=config).run_id
+    instance.dispose()
+    pooled = _asset_entries(dg.DagsterInstance.get(), pooled_run)
+
+    with dg.instance_for_test(temp_dir=str(tmp_path_factory.mktemp("stock"))) as stock:
+        stock_run = job.execute_in_process(instance=stock, tags=range_tags(*RANGE),
+                                           run_config=config).run_id
+        assert pooled == _asset_entries(stock, stock_run)
+    assert pooled[0][1:] == (True, RANGE[1], True, True)  # the range's last partition
