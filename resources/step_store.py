@@ -69,7 +69,8 @@ class StepStore(dg.ConfigurableIOManager):
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         """Drop what this run handed over but no consumer took (a step that never ran)."""
-        for path in [p for p, h in _HANDED.items() if h.run_id == context.run_id]:
+        run_id = context.run.run_id if context.run else None
+        for path in [p for p, h in _HANDED.items() if h.run_id == run_id]:
             del _HANDED[path]
 
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:

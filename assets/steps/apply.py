@@ -35,7 +35,7 @@ def build_apply(scope: StepScope) -> dg.AssetsDefinition:
 
     @dg.asset(
         **scope.asset_kwargs("applied", f"Upserts to {target.system} {target.object}"),
-        ins={"plan": dg.AssetIn(scope.key("plan"))},
+        ins={"plan": scope.step_in("plan")},
         deps=[scope.key("deduped")],  # so the blocking duplicate check holds this step
         retry_policy=STEP_RETRY,
         pool=f"{target.system}_api",  # dagster.yaml: one writer per system across runs

@@ -32,8 +32,15 @@ class StepScope:
     def key(self, step: str) -> dg.AssetKey:
         return dg.AssetKey([self.sync, f"{self.obj_name}_{step}"])
 
+    def step_in(self, step: str) -> dg.AssetIn:
+        """The output of an earlier step as an input. Typed Any for Dagster: it checks a
+        `list[...]` input element by element (1.8 million checks in a 100,000-company
+        load); the function's annotation still documents the type."""
+        return dg.AssetIn(self.key(step), dagster_type=dg.Any)
+
     def asset_kwargs(self, step: str, description: str) -> dict[str, Any]:
         return {
+            "dagster_type": dg.Any,  # as for step_in: no element-wise check of list outputs
             "key": self.key(step),
             "group_name": self.sync,
             "partitions_def": self.partitions,

@@ -27,7 +27,7 @@ def build_dedupe(scope: StepScope) -> dg.AssetsDefinition:
 
     @dg.asset(
         **scope.asset_kwargs("deduped", "One record per real-world entity"),
-        ins={"standardised": dg.AssetIn(scope.key("standardised"))},
+        ins={"standardised": scope.step_in("standardised")},
         check_specs=[check],
     )
     def _dedupe(

@@ -17,7 +17,7 @@ def build_match(scope: StepScope) -> dg.AssetsDefinition:
 
     @dg.asset(
         **scope.asset_kwargs("matched", f"Records with golden ids and their {target.object} ids"),
-        ins={"deduped": dg.AssetIn(scope.key("deduped"))},
+        ins={"deduped": scope.step_in("deduped")},
         deps=[scope.key("target_state")],
     )
     def _match(

@@ -22,9 +22,9 @@ def build_plan(scope: StepScope) -> dg.AssetsDefinition:
 
     @dg.asset(
         **scope.asset_kwargs("plan", f"Creates and updates for {target.object}, before apply"),
-        ins={"matched": dg.AssetIn(scope.key("matched")), "source": dg.AssetIn(scope.key("source")),
-             "target_state": dg.AssetIn(scope.key("target_state")),
-             "deduped": dg.AssetIn(scope.key("deduped"))},
+        ins={"matched": scope.step_in("matched"), "source": scope.step_in("source"),
+             "target_state": scope.step_in("target_state"),
+             "deduped": scope.step_in("deduped")},
         # references resolve through the xref, so the objects they point at are applied first
         deps=[dg.AssetKey([scope.sync, f"{name}_applied"]) for name in referenced],
     )

@@ -20,7 +20,7 @@ def build_standardise(scope: StepScope) -> dg.AssetsDefinition:
 
     @dg.asset(
         **scope.asset_kwargs("standardised", "Valid records in target shape; bad ones quarantined"),
-        ins={"source": dg.AssetIn(scope.key("source"))},
+        ins={"source": scope.step_in("source")},
         check_specs=[check],
     )
     def _standardise(
