@@ -159,20 +159,19 @@ def _written(home: Path, runs_after: str) -> dict[str, dict[str, int]]:
     return out
 
 
-def _bulk_upload_bytes(home: Path) -> dict[str, int]:
-    """Per sObject: the CSV bytes its Bulk API ingest jobs received (the sandbox's jobs)."""
+def _bulk_jobs(home: Path) -> list[dict]:
+    """The Bulk API ingest jobs the sandbox Salesforce received: object, operation,
+    records and CSV bytes."""
     store = home / "var" / "sandbox" / "salesforce" / "salesforce.sqlite3"
-    out: dict[str, int] = {}
     con = sqlite3.connect(store)
     try:
-        for (data,) in con.execute("SELECT data FROM jobs"):
-            job = json.loads(data)
-            if job.get("jobType") == "V2Ingest":
-                size = len(job.get("_data", "").encode())
-                out[job["object"]] = out.get(job["object"], 0) + size
+        jobs = [json.loads(data) for (data,) in con.execute("SELECT data FROM jobs")]
     finally:
         con.close()
-    return out
+    return [{"object": j["object"], "operation": j["operation"], "state": j["state"],
+             "records": j.get("numberRecordsProcessed"),
+             "csv_bytes": len(j.get("_data", "").encode())}
+            for j in jobs if j.get("jobType") == "V2Ingest"]
 
 
 def _minimum_writes(written: dict[str, dict[str, int]],
@@ -253,9 +252,12 @@ def main(argv: list[str] | None = None) -> int:
         runs = [load["first_run"], *([load["second_run"]] if "second_run" in load else [])]
         load["seconds"] = round(sum(r["seconds"] for r in runs) + load.get("deciding_seconds", 0), 2)
         written = _written(home, started)
-        bulk_bytes = _bulk_upload_bytes(home)
+        jobs = _bulk_jobs(home)
+        bulk_bytes: dict[str, int] = {}
+        for job in jobs:
+            bulk_bytes[job["object"]] = bulk_bytes.get(job["object"], 0) + job["csv_bytes"]
         minimum = _minimum_writes(written, bulk_bytes)
-        load["bulk_upload_mb"] = {o: round(n / 2**20, 1) for o, n in bulk_bytes.items()}
+        load["bulk_jobs"] = jobs
         load["records_written"] = written
         load["write_calls"] = _calls(*runs)
         load["write_calls_minimum"] = minimum

@@ -3,12 +3,19 @@
 simple-salesforce returns only counts per job; the per-record outcome is in the job's
 successfulResults / failedResults / unprocessedrecords CSVs, which echo the input columns,
 so the external-id column is the join key.
+
+The CSV is handed to simple-salesforce as a file, not as a string: it cuts an upload
+into jobs where the UTF-8 bytes of its lines pass the data's size, and measures a string
+with `sys.getsizeof`, one byte a character for Latin-1 text. German names ('Müller',
+'Süßwaren') take two bytes a character in UTF-8, so the last few records of a load went
+out as a second job (54,355 Accounts and then 10). A file is measured in its bytes.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -36,8 +43,14 @@ def bulk_upsert(
     rows = [{k: csv_value(v) for k, v in rec.items()} for rec in records]
     keys = [row.get(external_id_field, "") for row in rows]
     handler = getattr(sf.bulk2, sobject)
-    jobs = handler.upsert(records=rows, external_id_field=external_id_field,
-                          wait=poll_seconds)  # type: ignore[arg-type]  # int in the stub
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", suffix=".csv") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(dict.fromkeys(k for r in rows for k in r)),
+                                lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        fh.flush()
+        jobs = handler.upsert(csv_file=fh.name, external_id_field=external_id_field,
+                              wait=poll_seconds)  # type: ignore[arg-type]  # int in the stub
     outcome: dict[str, WriteResult] = {}
     for job in jobs:
         job_id = str(job["job_id"])

@@ -87,3 +87,19 @@ def test_bulk_upsert_of_10000_rows_reports_failed_rows(
     assert calls["bulk_jobs"] == 3  # the job's writes: create, upload, close
     assert 4 <= calls["read"] <= 9  # polls until it is done, then three result files
     assert client.calls.by_endpoint()["bulk:ingest:create"] == 1
+
+
+def test_a_bulk_upload_of_german_names_goes_out_as_one_job(
+    make_client: Callable[..., SalesforceClient], tag: str
+):
+    """'ü' is one character and two UTF-8 bytes: the upload is one job however many of
+    them there are (simple-salesforce measured a string by its characters and cut off
+    the tail of a load as a second job)."""
+    rows = [{"Concord_Id__c": f"DE-{tag}-{n:05d}", "Name": f"Müller Süßwaren Bäckerei Öl {n}"}
+            for n in range(2_000)]
+    client = make_client(bulk_threshold=1_000)
+    results = _flat(client.upsert("Account", "Concord_Id__c", rows))
+    assert len(results) == 2_000 and all(r.success for r in results)
+    assert client.calls.by_endpoint()["bulk:ingest:create"] == 1
+    [stored] = client.find_by("Account", ["Name"], "Concord_Id__c", [f"DE-{tag}-01999"])
+    assert stored["Name"] == "Müller Süßwaren Bäckerei Öl 1999"
