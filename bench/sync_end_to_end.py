@@ -161,7 +161,8 @@ def _written(home: Path, runs_after: str) -> dict[str, dict[str, int]]:
 
 def _bulk_jobs(home: Path) -> list[dict]:
     """The Bulk API ingest jobs the sandbox Salesforce received: object, operation,
-    records and CSV bytes."""
+    records, CSV bytes and the org's processing time (part of the load's wall time, as
+    an org's would be, but not Concord's own)."""
     store = home / "var" / "sandbox" / "salesforce" / "salesforce.sqlite3"
     con = sqlite3.connect(store)
     try:
@@ -170,6 +171,7 @@ def _bulk_jobs(home: Path) -> list[dict]:
         con.close()
     return [{"object": j["object"], "operation": j["operation"], "state": j["state"],
              "records": j.get("numberRecordsProcessed"),
+             "processing_seconds": round(j.get("totalProcessingTime", 0) / 1000, 2),
              "csv_bytes": len(j.get("_data", "").encode())}
             for j in jobs if j.get("jobType") == "V2Ingest"]
 
