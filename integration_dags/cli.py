@@ -54,8 +54,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="companies in a newly generated sandbox platform")
     p_sync.add_argument("--seed", type=int, default=local.DEFAULT_SEED)
     p_sync.add_argument("--full", action="store_true",
-                        help="run every partition again (default after the initial load: "
-                             "yesterday and today, as the hourly schedule does)")
+                        help="run every partition again, reading every record afresh "
+                             "(default after the initial load: yesterday and today, as the "
+                             "hourly schedule does; after a stop at the duplicate check: "
+                             "resume from the dedupe step)")
     sub.add_parser("sandbox", help="start a sandbox: concord sandbox NAME --help")
     sub.add_parser("ui", help="dagster dev on the embedded default, sandboxes running")
     _add_duplicates_parser(sub)

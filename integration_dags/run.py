@@ -4,6 +4,7 @@ incremental range the hourly schedule uses."""
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,11 +12,17 @@ from typing import Any
 
 import dagster as dg
 
-from integration_dags.schedules import incremental_range, range_tags
+from integration_dags.schedules import RANGE_END, RANGE_START, incremental_range, range_tags
 from integration_dags.summary import empty_summary, summarise_run
 
 STORAGE_KEYS = ("storage", "run_storage", "event_log_storage", "schedule_storage")
 EVENT_BATCH_SIZE = 1000
+SPEC_TAG = "concord/spec"
+"""A digest of the sync spec a run was made with: a resumed run must map as its parent did."""
+REUSED_STEPS = ("_source", "_standardised")
+"""Steps whose outputs a run resumed after the duplicate check takes from the step store."""
+RESUMED_TAG = "concord/resumed-from"
+"""On a resumed run: the run whose extracted and standardised records it used."""
 RUN_GC_THRESHOLD = 100_000
 """Allocations between young-generation collections during a run (Python's default: 700).
 A run builds a few objects per record per step, hundreds of thousands at once, none of
@@ -77,8 +84,14 @@ def run_sync(
     Without a range: every partition from the spec's start to today (one run) the first
     time or with `full`, afterwards yesterday and today as the hourly schedule does.
     Either way re-running is safe: unchanged records are skipped by their content hash.
+
+    After a run that stopped at the duplicate check, a run over the same range with the
+    same spec (a steward has decided the clusters) resumes from the dedupe step, as
+    Dagster's "re-execute from failure" does in the UI: what that run extracted and
+    standardised is taken from the step store, not read and checked again. Changes made
+    in the platform meanwhile carry a newer modification time; the next run reads them.
     """
-    from integration_dags.definitions import defs
+    from integration_dags.definitions import SYNCS, defs
 
     job = defs.resolve_job_def(name)
     partitions = job.partitions_def
@@ -90,16 +103,57 @@ def run_sync(
             partition_range = (keys[0], keys[-1])
         else:
             partition_range = incremental_range(partitions)
+    spec = _spec_digest(SYNCS[name].SPEC.model_dump_json())
+    tags = {**range_tags(*partition_range), SPEC_TAG: spec}
+    resume = None if full else resumable_from(instance, job, partition_range, spec)
+    selection = None
+    if resume is not None:
+        tags[RESUMED_TAG] = resume
+        keys = job.asset_layer.executable_asset_keys
+        selection = frozenset(k for k in keys if not k.path[-1].endswith(REUSED_STEPS))
     with _batch_gc():
         result = _execute_without_output_capture(
-            job, instance=instance, tags=range_tags(*partition_range), run_config=console_logs())
+            job, instance=instance, tags=tags, run_config=console_logs(),
+            asset_selection=selection)
     summary = summarise_run(result.all_events).get(name) or empty_summary()
     return result.success, summary
 
 
+def _spec_digest(spec_json: str) -> str:
+    return hashlib.sha256(spec_json.encode()).hexdigest()[:16]
+
+
+def resumable_from(
+    instance: dg.DagsterInstance, job: dg.JobDefinition, partition_range: tuple[str, str],
+    spec: str,
+) -> str | None:
+    """The run whose extracted and standardised records a new run can take, or None.
+
+    That is when the sync's latest run covered this range with this spec and failed only
+    in its dedupe steps (the blocking duplicate check), after extracting and
+    standardising everything itself, or after taking them from an earlier run in turn.
+    """
+    sync = job.tags.get("concord/sync", job.name)
+    [last] = instance.get_runs(filters=dg.RunsFilter(tags={"concord/sync": sync}),
+                               limit=1) or [None]
+    if (last is None or last.status != dg.DagsterRunStatus.FAILURE
+            or (last.tags.get(RANGE_START), last.tags.get(RANGE_END)) != partition_range
+            or last.tags.get(SPEC_TAG) != spec):
+        return None
+    status = {s.step_key: s.status.value for s in instance.get_run_step_stats(last.run_id)}
+    failed = [step for step, st in status.items() if st != "SUCCESS"]
+    if not failed or not all(step.endswith("_deduped") for step in failed):
+        return None
+    if RESUMED_TAG in last.tags:
+        return last.tags[RESUMED_TAG]
+    reused = ["__".join(k.path) for k in job.asset_layer.executable_asset_keys
+              if k.path[-1].endswith(REUSED_STEPS)]
+    return last.run_id if all(status.get(step) == "SUCCESS" for step in reused) else None
+
+
 def _execute_without_output_capture(
     job: dg.JobDefinition, *, instance: dg.DagsterInstance, tags: dict[str, str],
-    run_config: dict[str, Any],
+    run_config: dict[str, Any], asset_selection: frozenset[dg.AssetKey] | None = None,
 ) -> dg.ExecuteInProcessResult:
     """`job.execute_in_process(raise_on_error=False)`, minus its capture of every step's
     output value for the result object: that kept all of a run's step outputs (several
@@ -113,8 +167,10 @@ def _execute_without_output_capture(
         )
     except ImportError:  # a Dagster that moved them: the public call, capture and all
         return job.execute_in_process(instance=instance, tags=tags, raise_on_error=False,
-                                      run_config=run_config)
-    ephemeral = job.as_ephemeral_job(resource_defs={}, input_values={})
+                                      run_config=run_config,
+                                      asset_selection=sorted(asset_selection or ()))
+    ephemeral = job.as_ephemeral_job(resource_defs={}, input_values={},
+                                     asset_selection=sorted(asset_selection or ()) or None)
     return core_execute_in_process(
         job=InMemoryJob(job_def=ephemeral),
         run_config=run_config,
@@ -122,8 +178,9 @@ def _execute_without_output_capture(
         output_capturing_enabled=False,
         raise_on_error=False,
         run_tags=merge_run_tags(job_def=job, partition_key=None, tags=tags,
-                                asset_selection=None, instance=instance, run_config=run_config),
-        asset_selection=frozenset(),
+                                asset_selection=sorted(asset_selection or ()) or None,
+                                instance=instance, run_config=run_config),
+        asset_selection=asset_selection or frozenset(),
     )
 
 

@@ -93,6 +93,8 @@ def test_first_sync_stops_at_duplicates_and_after_review_one_record_per_real_ent
     assert "concord duplicates list --sync crm_accounts" in notice
     assert "concord duplicates resolve CLUSTER --keep RECORD_KEY | --separate" in notice
     assert sf.query("SELECT Id FROM Account")["totalSize"] == 0
+    ok, _, notice = sync(instance)  # run again before any decision: still stopped
+    assert not ok and notice is not None and sf.query("SELECT Id FROM Account")["totalSize"] == 0
 
     assert main(["duplicates", "list", "--sync", SYNC, "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)["clusters"]
@@ -128,7 +130,15 @@ def test_first_sync_stops_at_duplicates_and_after_review_one_record_per_real_ent
 
     ok, second, notice = sync(instance)
     assert ok, (second, notice)
-    assert second["created"] > 0
+    # Both re-runs resumed from the dedupe step, as "re-execute from failure" does: what
+    # the first run extracted and standardised came from the step store.
+    rerun, blocked_again, blocked = instance.get_runs(limit=3)
+    assert rerun.tags["concord/resumed-from"] == blocked_again.tags["concord/resumed-from"]
+    assert rerun.tags["concord/resumed-from"] == blocked.run_id
+    for resumed in (rerun, blocked_again):
+        ran = {s.step_key for s in instance.get_run_step_stats(resumed.run_id)}
+        assert ran and not any(k.endswith(("_source", "_standardised")) for k in ran)
+    assert second["extracted"] == first["extracted"] and second["created"] > 0
     assert second["extracted"] == sum(second[k] for k in (
         "created", "updated", "deleted", "unchanged", "quarantined", "skipped"))
 
