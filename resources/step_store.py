@@ -10,7 +10,9 @@ handed to its consumers as the object itself, not unpickled once per consumer: a
 contacts the reconcile step alone reloaded six outputs, a fifth of a load's time, and
 held six unshared copies of the records. The object is dropped once every consumer of
 the run's plan has it, and at the latest when the run's resources are torn down (a run
-stopped by a blocking check never loads some outputs).
+stopped by a blocking check never loads some outputs). An output read from its pickle
+(in a run resumed after a stopped one) is unpickled once and handed to its other
+loaders the same way.
 """
 
 from __future__ import annotations
@@ -47,6 +49,25 @@ def _consumers(context: dg.OutputContext) -> int:
             if handle.step_key == context.step_key and handle.output_name == context.name
         )
     except Exception:  # Dagster internals moved: fall back to the pickle
+        return 0
+
+
+def _loaders(context: dg.InputContext) -> int:
+    """How many steps of this run's plan load this input's asset (0 if unknown): in a run
+    that resumes after a stopped one, several steps read one stored output."""
+    try:
+        step_context = context.step_context
+        plan = step_context.execution_plan
+        layer = step_context.job_def.asset_layer
+        to_run = set(plan.step_keys_to_execute)
+        return sum(
+            1
+            for step in plan.get_all_steps_in_topo_order() if step.key in to_run
+            for step_input in step.step_inputs
+            if layer.get_asset_key_for_node_input(step.node_handle, step_input.name)
+            == context.asset_key
+        )
+    except Exception:  # Dagster internals moved: each loader unpickles its own copy
         return 0
 
 
@@ -103,4 +124,8 @@ class StepStore(dg.ConfigurableIOManager):
                 f"no output of {context.asset_key.to_user_string()} for {_slot(context)}: "
                 "materialise the upstream steps for this partition range first")
         with open(path, "rb") as fh:
-            return pickle.load(fh)
+            obj = pickle.load(fh)
+        others = _loaders(context) - 1
+        if others > 0:  # the other loaders of this run get this copy
+            _HANDED[path] = _Handed(context.step_context.run_id, obj, others)
+        return obj

@@ -69,3 +69,17 @@ def test_a_run_that_stops_early_keeps_no_output_in_memory(tmp_path: Path) -> Non
         assert not result.success
         assert not step_store._HANDED  # never_run never loaded `records`: dropped anyway
         assert (tmp_path / "records" / "__all__.pkl").exists()
+
+
+def test_a_run_that_resumes_unpickles_a_stored_output_once_for_all_its_loaders(
+    tmp_path: Path,
+) -> None:
+    resources = {"step_store": StepStore(base_dir=str(tmp_path))}
+    with dg.instance_for_test() as instance:
+        assert dg.materialize([records], resources=resources, instance=instance).success
+        resumed = dg.materialize([records, counted, summed], selection=[counted, summed],
+                                 resources=resources, instance=instance)
+        assert resumed.success and resumed.output_for_node("summed") == 3
+        assert SEEN["counted"] is SEEN["summed"]  # one copy, read from the pickle once
+        assert SEEN["summed"] is not SEEN["produced"] and SEEN["summed"] == SEEN["produced"]
+        assert not step_store._HANDED
