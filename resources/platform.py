@@ -64,9 +64,10 @@ class PlatformDatabase(dg.ConfigurableResource):
         out: list[SourceRecord] = []
         try:
             with engine.connect() as conn:
-                result = conn.execute(sa.text(source_query(source)), params).mappings()
-                for row in result:
-                    values = dict(row)
+                result = conn.execute(sa.text(source_query(source)), params)
+                columns = list(result.keys())
+                for row in result:  # plain rows: a RowMapping per row cost a third of this
+                    values = dict(zip(columns, row, strict=True))
                     deleted = bool(source.deleted_at and values.get(source.deleted_at))
                     out.append(SourceRecord(
                         key=str(values[source.key]),

@@ -31,6 +31,7 @@ _GERMAN = re.compile(
 # Xero's legacy JSON date: /Date(1326499200000+0000)/ (milliseconds since the epoch).
 _MS_DATE = re.compile(r"^/Date\((?P<ms>-?\d+)(?P<off>[+-]\d{4})?\)/$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_START = re.compile(r"^\d{4}-?\d{2}-?\d{2}")  # fromisoformat also takes week dates and bare times
 
 
 def _syntax(text: object) -> ValidationError:
@@ -57,6 +58,11 @@ def localise(naive: datetime, local_tz: str) -> datetime:
 
 def _parse_text(text: str) -> datetime:
     s = text.strip()
+    if _ISO_START.match(s):  # the platform's own form, so first (the others need '.' or '/')
+        try:
+            return datetime.fromisoformat(s)
+        except ValueError:
+            raise _syntax(text) from None
     m = _GERMAN.match(s)
     if m:
         try:
@@ -70,12 +76,7 @@ def _parse_text(text: str) -> datetime:
     if m:
         instant = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(m["ms"]))
         return instant  # the offset only says how Xero would display it
-    if not re.match(r"^\d{4}-?\d{2}-?\d{2}", s):
-        raise _syntax(text)  # fromisoformat also takes week dates and bare times
-    try:
-        return datetime.fromisoformat(s)
-    except ValueError:
-        raise _syntax(text) from None
+    raise _syntax(text)
 
 
 def to_utc(value: str | datetime | date, *, local_tz: str = "Europe/Berlin") -> datetime:
