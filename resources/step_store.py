@@ -122,7 +122,8 @@ class StepStore(dg.ConfigurableIOManager):
         if not path.exists():
             raise FileNotFoundError(
                 f"no output of {context.asset_key.to_user_string()} for {_slot(context)}: "
-                "materialise the upstream steps for this partition range first")
+                "materialise the upstream steps for this partition range first "
+                "(`concord sync --full` runs every step afresh)")
         with open(path, "rb") as fh:
             obj = pickle.load(fh)
         others = _loaders(context) - 1
