@@ -42,11 +42,14 @@ def _canonical(value: Any) -> Any:
     return value
 
 
+_PLAIN = frozenset({str, int, bool, type(None)})
+_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
+
+
 def content_hash(payload: Mapping[str, Any]) -> str:
     """Hash of a write's content, independent of key order; Decimal('1.50') == Decimal('1.5')."""
-    canon = {k: _canonical(v) for k, v in sorted(payload.items())}
-    blob = json.dumps(canon, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    canon = {k: v if type(v) in _PLAIN else _canonical(v) for k, v in payload.items()}
+    return hashlib.sha256(_ENCODE(canon).encode()).hexdigest()
 
 
 def idempotency_key(*parts: str) -> str:
