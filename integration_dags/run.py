@@ -116,6 +116,11 @@ def run_sync(
             job, instance=instance, tags=tags, run_config=console_logs(),
             asset_selection=selection)
     summary = summarise_run(result.all_events).get(name) or empty_summary()
+    if resume is not None and not summary["extracted"]:
+        # stopped again before reconciling: what it worked on was read by the run it took from
+        read = summarise_run(e.dagster_event for e in instance.all_logs(resume)
+                             if e.dagster_event is not None).get(name) or empty_summary()
+        summary.update(extracted=read["extracted"], quarantined=read["quarantined"])
     return result.success, summary
 
 

@@ -93,8 +93,10 @@ def test_first_sync_stops_at_duplicates_and_after_review_one_record_per_real_ent
     assert "concord duplicates list --sync crm_accounts" in notice
     assert "concord duplicates resolve CLUSTER --keep RECORD_KEY | --separate" in notice
     assert sf.query("SELECT Id FROM Account")["totalSize"] == 0
-    ok, _, notice = sync(instance)  # run again before any decision: still stopped
+    ok, again, notice = sync(instance)  # run again before any decision: still stopped
     assert not ok and notice is not None and sf.query("SELECT Id FROM Account")["totalSize"] == 0
+    # it says what it worked on, though the first run read and standardised it
+    assert (again["extracted"], again["quarantined"]) == (first["extracted"], first["quarantined"])
 
     assert main(["duplicates", "list", "--sync", SYNC, "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)["clusters"]
