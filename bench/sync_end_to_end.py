@@ -35,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -176,15 +176,17 @@ def _bulk_jobs(home: Path) -> list[dict]:
             for j in jobs if j.get("jobType") == "V2Ingest"]
 
 
-def _minimum_writes(written: dict[str, dict[str, int]],
-                    bulk_bytes: dict[str, int] | None = None) -> int:
+def _minimum_writes(written: dict[str, dict[str, int]], bulk_jobs: Sequence[dict] = ()) -> int:
     """The fewest write calls the protocol allows: ceil(n/200) per sObject Collections
-    write, or three per Bulk API job, one job per 100 MB of CSV."""
+    write, or three per Bulk API job, one job per 100 MB of the CSV `bulk_jobs` carried."""
+    bulk_bytes: dict[str, int] = {}
+    for job in bulk_jobs:
+        bulk_bytes[job["object"]] = bulk_bytes.get(job["object"], 0) + job["csv_bytes"]
     total = 0
     for obj, counts in written.items():
         creates = counts.get("create", 0)
         if creates > BULK_THRESHOLD:
-            jobs = max(1, math.ceil((bulk_bytes or {}).get(obj, 0) / BULK_UPLOAD_BYTES))
+            jobs = max(1, math.ceil(bulk_bytes.get(obj, 0) / BULK_UPLOAD_BYTES))
             total += BULK_JOB_CALLS * jobs
         else:
             total += math.ceil(creates / COLLECTION)
@@ -254,12 +256,8 @@ def main(argv: list[str] | None = None) -> int:
         runs = [load["first_run"], *([load["second_run"]] if "second_run" in load else [])]
         load["seconds"] = round(sum(r["seconds"] for r in runs) + load.get("deciding_seconds", 0), 2)
         written = _written(home, started)
-        jobs = _bulk_jobs(home)
-        bulk_bytes: dict[str, int] = {}
-        for job in jobs:
-            bulk_bytes[job["object"]] = bulk_bytes.get(job["object"], 0) + job["csv_bytes"]
-        minimum = _minimum_writes(written, bulk_bytes)
-        load["bulk_jobs"] = jobs
+        load["bulk_jobs"] = _bulk_jobs(home)
+        minimum = _minimum_writes(written, load["bulk_jobs"])
         load["records_written"] = written
         load["write_calls"] = _calls(*runs)
         load["write_calls_minimum"] = minimum

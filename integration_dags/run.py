@@ -109,8 +109,7 @@ def run_sync(
     selection = None
     if resume is not None:
         tags[RESUMED_TAG] = resume
-        keys = job.asset_layer.executable_asset_keys
-        selection = frozenset(k for k in keys if not k.path[-1].endswith(REUSED_STEPS))
+        selection = frozenset(job.asset_layer.executable_asset_keys - _reused_assets(job))
     with _batch_gc():
         result = _execute_without_output_capture(
             job, instance=instance, tags=tags, run_config=console_logs(),
@@ -118,10 +117,17 @@ def run_sync(
     summary = summarise_run(result.all_events).get(name) or empty_summary()
     if resume is not None and not summary["extracted"]:
         # stopped again before reconciling: what it worked on was read by the run it took from
-        read = summarise_run(e.dagster_event for e in instance.all_logs(resume)
+        mats = instance.all_logs(resume, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+        read = summarise_run(e.dagster_event for e in mats
                              if e.dagster_event is not None).get(name) or empty_summary()
         summary.update(extracted=read["extracted"], quarantined=read["quarantined"])
     return result.success, summary
+
+
+def _reused_assets(job: dg.JobDefinition) -> set[dg.AssetKey]:
+    """The assets whose outputs a resumed run takes from the step store (REUSED_STEPS)."""
+    return {k for k in job.asset_layer.executable_asset_keys
+            if k.path[-1].endswith(REUSED_STEPS)}
 
 
 def _spec_digest(spec_json: str) -> str:
@@ -151,8 +157,7 @@ def resumable_from(
         return None
     if RESUMED_TAG in last.tags:
         return last.tags[RESUMED_TAG]
-    reused = ["__".join(k.path) for k in job.asset_layer.executable_asset_keys
-              if k.path[-1].endswith(REUSED_STEPS)]
+    reused = ("__".join(k.path) for k in _reused_assets(job))  # their step keys
     return last.run_id if all(status.get(step) == "SUCCESS" for step in reused) else None
 
 
@@ -164,6 +169,7 @@ def _execute_without_output_capture(
     output value for the result object: that kept all of a run's step outputs (several
     copies of every record) alive until the run ended, 3 GB at 100,000 companies. The
     step store has them on disk; a step's output is freed once the next ones are done."""
+    selected = sorted(asset_selection) if asset_selection else None
     try:
         from dagster._core.definitions.job_base import InMemoryJob
         from dagster._core.execution.execute_in_process import (
@@ -172,10 +178,9 @@ def _execute_without_output_capture(
         )
     except ImportError:  # a Dagster that moved them: the public call, capture and all
         return job.execute_in_process(instance=instance, tags=tags, raise_on_error=False,
-                                      run_config=run_config,
-                                      asset_selection=sorted(asset_selection or ()))
+                                      run_config=run_config, asset_selection=selected)
     ephemeral = job.as_ephemeral_job(resource_defs={}, input_values={},
-                                     asset_selection=sorted(asset_selection or ()) or None)
+                                     asset_selection=selected)
     return core_execute_in_process(
         job=InMemoryJob(job_def=ephemeral),
         run_config=run_config,
@@ -183,8 +188,8 @@ def _execute_without_output_capture(
         output_capturing_enabled=False,
         raise_on_error=False,
         run_tags=merge_run_tags(job_def=job, partition_key=None, tags=tags,
-                                asset_selection=sorted(asset_selection or ()) or None,
-                                instance=instance, run_config=run_config),
+                                asset_selection=selected, instance=instance,
+                                run_config=run_config),
         asset_selection=asset_selection or frozenset(),
     )
 

@@ -36,25 +36,9 @@ class _Handed:
 _HANDED: dict[Path, _Handed] = {}  # this process's outputs not yet loaded by every consumer
 
 
-def _consumers(context: dg.OutputContext) -> int:
-    """How many steps of this run's plan take this output as an input (0 if unknown)."""
-    try:
-        plan = context.step_context.execution_plan
-        to_run = set(plan.step_keys_to_execute)
-        return sum(
-            1
-            for step in plan.get_all_steps_in_topo_order() if step.key in to_run
-            for step_input in step.step_inputs
-            for handle in step_input.get_step_output_handle_dependencies()
-            if handle.step_key == context.step_key and handle.output_name == context.name
-        )
-    except Exception:  # Dagster internals moved: fall back to the pickle
-        return 0
-
-
-def _loaders(context: dg.InputContext) -> int:
-    """How many steps of this run's plan load this input's asset (0 if unknown): in a run
-    that resumes after a stopped one, several steps read one stored output."""
+def _readers(context: dg.InputContext | dg.OutputContext) -> int:
+    """How many steps of this run's plan read this asset as an input (0 if unknown): the
+    consumers of an output just made, or the loaders of one stored by an earlier run."""
     try:
         step_context = context.step_context
         plan = step_context.execution_plan
@@ -67,7 +51,7 @@ def _loaders(context: dg.InputContext) -> int:
             if layer.get_asset_key_for_node_input(step.node_handle, step_input.name)
             == context.asset_key
         )
-    except Exception:  # Dagster internals moved: each loader unpickles its own copy
+    except Exception:  # Dagster internals moved: every reader unpickles its own copy
         return 0
 
 
@@ -105,7 +89,7 @@ class StepStore(dg.ConfigurableIOManager):
         with open(tmp, "wb") as fh:
             pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)  # never leave a half-written step output behind
-        consumers = _consumers(context)
+        consumers = _readers(context)
         if consumers:
             _HANDED[path] = _Handed(context.run_id, obj, consumers)
         else:
@@ -126,7 +110,7 @@ class StepStore(dg.ConfigurableIOManager):
                 "(`concord sync --full` runs every step afresh)")
         with open(path, "rb") as fh:
             obj = pickle.load(fh)
-        others = _loaders(context) - 1
+        others = _readers(context) - 1
         if others > 0:  # the other loaders of this run get this copy
             _HANDED[path] = _Handed(context.step_context.run_id, obj, others)
         return obj
