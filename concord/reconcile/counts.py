@@ -48,8 +48,9 @@ def field_drift(
 ) -> list[Drift]:
     """Fields whose value in the target differs from what we wrote (missing records too).
 
-    Values compare as text: the target hands back strings for what we sent as strings,
-    and None and '' both mean "empty" in Salesforce.
+    Values compare as text: the target hands back strings for what we sent as strings
+    (a Bulk API read-back hands back text for everything), and None and '' both mean
+    "empty" in Salesforce.
     """
     fields = list(fields)
     drift = []
@@ -66,4 +67,6 @@ def field_drift(
 
 
 def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as JSON and Bulk API CSV write them
     return "" if value is None else str(value)

@@ -45,9 +45,13 @@ class SalesforceProfile:
         if not match and path.rstrip("/") == "/services/data":
             return CallInfo("read", "versions", idempotent=True, charged=False)
         safe = method in _IDEMPOTENT_METHODS
+        if rest.startswith("jobs/query"):
+            # A query job changes no data: creating, polling, paging and aborting it read
+            # (and creating one twice leaves one job unread, not a record written twice).
+            return CallInfo("read", _bulk_endpoint(method, rest), idempotent=True)
         if rest.startswith("jobs/"):
-            # Creating, filling and closing a job are its writes; polling its status and
-            # downloading its results read.
+            # Creating, filling and closing an ingest job are its writes; polling its status
+            # and downloading its results read.
             return CallInfo("read" if method == "GET" else "bulk_jobs",
                             _bulk_endpoint(method, rest), idempotent=_bulk_safe(method, rest))
         if rest.startswith("composite/sobjects"):

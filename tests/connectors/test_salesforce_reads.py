@@ -102,6 +102,42 @@ def test_changed_since_sees_deletions_through_query_all(client: SalesforceClient
     assert list(empty) == []
 
 
+def test_a_bulk_read_gives_what_rest_gives_in_a_query_job_that_writes_nothing(
+    client: SalesforceClient, make_client, paged_accounts: str, tag: str
+):
+    """Reconcile reads a load back through one Bulk API query job: the same records and
+    values as the REST pages (text, empty as None), counted as reads, not writes."""
+    rows = [{"Concord_Id__c": f"BQ-{tag}-{n}", "Name": f"Bulk read {tag} {n}",
+             "BillingCity": "Köln" if n else None} for n in range(3)]
+    before = datetime.now(UTC) - timedelta(seconds=2)
+    results = [r for batch in client.upsert("Account", "Concord_Id__c", rows) for r in batch]
+    [deleted] = next(client.delete([results[2].record_id or ""]))
+    assert deleted.success
+    until = datetime.now(UTC) + timedelta(minutes=5)
+    fields = ["Name", "Concord_Id__c", "BillingCity"]
+
+    def window(bulk: bool, include_deleted: bool) -> tuple[dict[str, dict], dict[str, int]]:
+        reader = make_client()
+        seen = reader.changed_since("Account", fields, since=before, until=until,
+                                    include_deleted=include_deleted, bulk=bulk)
+        mine = {r["Concord_Id__c"]: {f: r[f] for f in ("Id", *fields)} for r in seen
+                if str(r["Concord_Id__c"]).startswith(f"BQ-{tag}")}
+        return mine, reader.calls.as_dict()
+
+    by_rest, _ = window(bulk=False, include_deleted=False)
+    by_bulk, calls = window(bulk=True, include_deleted=False)
+    assert by_bulk == by_rest
+    assert set(by_bulk) == {f"BQ-{tag}-0", f"BQ-{tag}-1"}
+    assert by_bulk[f"BQ-{tag}-0"]["BillingCity"] is None
+    assert by_bulk[f"BQ-{tag}-1"]["BillingCity"] == "Köln"
+    assert calls["write"] == calls["bulk_jobs"] == 0 and calls["read"] >= 3
+    with_deleted, _ = window(bulk=True, include_deleted=True)
+    assert set(with_deleted) == {f"BQ-{tag}-{n}" for n in range(3)}
+
+    everything = f"SELECT Id FROM Account WHERE Name LIKE '{paged_accounts}%'"
+    assert len({r["Id"] for r in client.bulk_query("Account", everything)}) == PAGING_ROWS
+
+
 def test_changed_since_leaves_out_our_own_writes_but_our_updates_since_the_last_read(
     client: SalesforceClient, make_client, sf_sandbox: SandboxInfo, tag: str
 ):

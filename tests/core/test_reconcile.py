@@ -16,3 +16,13 @@ def test_drift_reports_changed_fields_and_missing_records() -> None:
     actual["g2"] = {"Name": "B.", "Phone": "+49"}
     drift = field_drift(expected, actual, ["Name", "Phone"])
     assert [(d.golden_id, d.field, d.expected, d.actual) for d in drift] == [("g2", "Name", "B", "B.")]
+
+
+def test_drift_compares_a_bulk_read_back_as_text_booleans_included() -> None:
+    """A Bulk API read-back is all text: 'true' is what was written as True, not drift."""
+    expected = {"g1": {"Active__c": True, "Name": "A"}, "g2": {"Active__c": False, "Name": "B"}}
+    from_bulk = {"g1": {"Active__c": "true", "Name": "A"}, "g2": {"Active__c": "true", "Name": "B"}}
+    drift = field_drift(expected, from_bulk, ["Active__c", "Name"])
+    assert [(d.golden_id, d.field) for d in drift] == [("g2", "Active__c")]
+    from_rest = {"g1": {"Active__c": True, "Name": "A"}, "g2": {"Active__c": False, "Name": "B"}}
+    assert field_drift(expected, from_rest, ["Active__c", "Name"]) == []
