@@ -1,5 +1,7 @@
 """Dedupe step: clusters to the review queue; a blocking check holds apply until resolved."""
 
+from dataclasses import replace
+
 import dagster as dg
 
 from assets.steps.common import StepScope, partition_label, table_metadata
@@ -35,9 +37,12 @@ def build_dedupe(scope: StepScope) -> dg.AssetsDefinition:
     ):
         led = ledger.open()
         found = find_clusters(standardised, scope.obj.dedupe, prefix=f"{scope.sync}.{scope.obj_name}")
-        clusters = in_ledger_terms(standardised, found, *_stored_clusters(led, scope, standardised))
+        cluster_of, stored = _stored_clusters(led, scope, standardised)
+        clusters = in_ledger_terms(
+            standardised, found, cluster_of,
+            {cid: [m.record_key for m in c.members] for cid, c in stored.items()})
         part = partition_label(context)
-        led.record_clusters(
+        found_now = (
             DuplicateCluster(
                 cluster_id=c.cluster_id, sync=scope.sync, entity_type=scope.obj.entity,
                 members=[ClusterMember(SOURCE, scope.obj_name, k) for k in c.members],
@@ -48,6 +53,9 @@ def build_dedupe(scope: StepScope) -> dg.AssetsDefinition:
             for c in clusters
             if c.pairs  # found in this batch; the others are carried from the ledger as they are
         )
+        # found again exactly as stored (a re-run, the re-run after the steward's
+        # decisions): nothing to record
+        led.record_clusters(c for c in found_now if not _as_stored(c, stored.get(c.cluster_id)))
         stored = led.decisions(scope.sync, cluster_ids=[c.cluster_id for c in clusters])
         decisions = {
             cid: ClusterDecision(d.decision, d.keep_record_key) for cid, d in stored.items()
@@ -93,15 +101,25 @@ def build_dedupe(scope: StepScope) -> dg.AssetsDefinition:
 
 def _stored_clusters(
     led: Ledger, scope: StepScope, records: list[StandardRecord]
-) -> tuple[dict[str, str], dict[str, list[str]]]:
+) -> tuple[dict[str, str], dict[str, DuplicateCluster]]:
     """The batch's records that the ledger already has in a cluster of this sync, and those
-    clusters' members (read only when there are any: never on a first load)."""
+    clusters with their members of this object (read only when there are any: never on a
+    first load)."""
     cluster_of = led.clusters_of(SOURCE, scope.obj_name, [r.key for r in records])
     if not cluster_of:
         return {}, {}
-    wanted = set(cluster_of.values())
-    members = {
-        c.cluster_id: [m.record_key for m in c.members if m.system == SOURCE and m.obj == scope.obj_name]
-        for c in led.clusters(sync=scope.sync, cluster_ids=wanted)
+    stored = {
+        c.cluster_id: replace(c, members=[m for m in c.members
+                                          if m.system == SOURCE and m.obj == scope.obj_name])
+        for c in led.clusters(sync=scope.sync, cluster_ids=set(cluster_of.values()))
     }
-    return {k: cid for k, cid in cluster_of.items() if cid in members}, members
+    return {k: cid for k, cid in cluster_of.items() if cid in stored}, stored
+
+
+def _as_stored(found: DuplicateCluster, stored: DuplicateCluster | None) -> bool:
+    """Same members and the same pairs for the same reasons as the ledger holds."""
+    def pairs(c: DuplicateCluster) -> set[tuple[str, str, tuple[str, ...]]]:
+        return {(*sorted((p.a, p.b)), tuple(p.reasons)) for p in c.pairs}  # type: ignore[misc]
+
+    return (stored is not None and set(found.members) == set(stored.members)
+            and pairs(found) == pairs(stored))

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
+import sqlalchemy as sa
 
 from concord.dedupe import record_order
 from concord.ledger import Ledger
@@ -78,6 +79,11 @@ def one_target_record_per_entity(records: list[dict], ledger: Ledger, obj: str,
     return per_entity, set(scope.values())
 
 
+def clusters_as_stored(ledger: Ledger) -> list[tuple]:
+    with ledger.engine.connect() as conn:
+        return conn.execute(sa.text("SELECT * FROM duplicate_clusters ORDER BY cluster_id")).all()
+
+
 def test_first_sync_stops_at_duplicates_and_after_review_one_record_per_real_entity(
     sync_env: Path, instance: dg.DagsterInstance, e2e_salesforce: SandboxInfo,
     capsys: pytest.CaptureFixture[str],
@@ -130,8 +136,11 @@ def test_first_sync_stops_at_duplicates_and_after_review_one_record_per_real_ent
     assert main(["duplicates", "list", "--sync", SYNC]) == 0
     assert capsys.readouterr().out.strip() == "no open duplicate clusters"
 
+    decided = clusters_as_stored(ledger)
     ok, second, notice = sync(instance)
     assert ok, (second, notice)
+    # the re-run found the decided clusters again, unchanged: it left them as they were
+    assert clusters_as_stored(ledger) == decided
     # Both re-runs resumed from the dedupe step, as "re-execute from failure" does: what
     # the first run extracted and standardised came from the step store.
     rerun, blocked_again, blocked = instance.get_runs(limit=3)
