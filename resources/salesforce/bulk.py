@@ -31,6 +31,16 @@ def _rows(text: str) -> Iterator[dict[str, str]]:
         yield from csv.DictReader(io.StringIO(text))
 
 
+def _cells(record: Mapping[str, Any], columns: Sequence[str]) -> list[str]:
+    """A record's CSV row: a field it does not name stays empty (Bulk API leaves the
+    record's value as it is), None is #N/A (set null); text, nearly every value, as is."""
+    return [("" if (v := record.get(c, _ABSENT)) is _ABSENT
+             else v if type(v) is str else csv_value(v)) for c in columns]
+
+
+_ABSENT = object()
+
+
 def bulk_upsert(
     sf: Salesforce,
     sobject: str,
@@ -41,14 +51,13 @@ def bulk_upsert(
 ) -> Iterator[list[WriteResult]]:
     """One list of results for the whole upload, in input order (simple-salesforce makes
     one job unless the CSV passes ~100 MB)."""
-    rows = [{k: csv_value(v) for k, v in rec.items()} for rec in records]
-    keys = [row.get(external_id_field, "") for row in rows]
+    columns = list(dict.fromkeys(k for rec in records for k in rec))
+    keys = [csv_value(rec.get(external_id_field, "")) for rec in records]
     handler = getattr(sf.bulk2, sobject)
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", suffix=".csv") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(dict.fromkeys(k for r in rows for k in r)),
-                                lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(_cells(rec, columns) for rec in records)
         fh.flush()
         jobs = handler.upsert(csv_file=fh.name, external_id_field=external_id_field,
                               wait=poll_seconds)  # type: ignore[arg-type]  # int in the stub

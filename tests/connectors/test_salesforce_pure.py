@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from resources.salesforce import soql
+from resources.salesforce.bulk import _cells
 from resources.salesforce.profile import SalesforceProfile
 from resources.salesforce.results import WriteError, parse_bulk_error
 from resources.salesforce.values import csv_value, json_value
@@ -108,3 +113,25 @@ def test_window_upper_bound_rounds_up_so_the_last_second_is_read() -> None:
     assert soql.datetime_literal(t, round_up=True) == "2026-11-23T12:00:06Z"
     whole = t.replace(microsecond=0)
     assert soql.datetime_literal(whole, round_up=True) == "2026-11-23T12:00:05Z"
+
+
+_CELL_VALUES = st.one_of(st.none(), st.text(max_size=8), st.booleans(),
+                         st.decimals(allow_nan=False, allow_infinity=False, places=2),
+                         st.dates())
+
+
+@given(st.lists(st.dictionaries(st.sampled_from(["Name", "Email", "City", "Id"]), _CELL_VALUES),
+                min_size=1, max_size=6))
+def test_bulk_rows_are_what_a_dict_writer_of_csv_values_writes(records: list[dict]):
+    """A Bulk upload's CSV: a field a record leaves out is an empty cell (left as it is),
+    None is #N/A (set null), everything else its csv_value; quoting as the csv module's."""
+    columns = list(dict.fromkeys(k for r in records for k in r))
+    reference = io.StringIO()
+    writer = csv.DictWriter(reference, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: csv_value(v) for k, v in r.items()} for r in records)
+    ours = io.StringIO()
+    rows = csv.writer(ours, lineterminator="\n")
+    rows.writerow(columns)
+    rows.writerows(_cells(r, columns) for r in records)
+    assert ours.getvalue() == reference.getvalue()
