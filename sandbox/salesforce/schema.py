@@ -8,6 +8,7 @@ custom fields Concord's mappings use. Describe dicts carry every key the real AP
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 SOAP_TYPES = {
@@ -55,16 +56,29 @@ class SObjectDef:
     label_plural: str
     fields: tuple[FieldDef, ...]
     writable: bool = True
+    by_name: dict[str, FieldDef] = field(default_factory=dict, compare=False)
     by_lower: dict[str, FieldDef] = field(default_factory=dict, compare=False)
     relationships: dict[str, FieldDef] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
+        self.by_name.update({f.name: f for f in self.fields})
         self.by_lower.update({f.name.lower(): f for f in self.fields})
         self.relationships.update(
             {f.relationship_name.lower(): f for f in self.fields if f.relationship_name})
 
     def field(self, name: str) -> FieldDef | None:
-        return self.by_lower.get(name.lower())
+        """Case-insensitive, as SF resolves names; the exact spelling skips the lower()."""
+        return self.by_name.get(name) or self.by_lower.get(name.lower())
+
+    @cached_property
+    def required_fields(self) -> tuple[FieldDef, ...]:
+        """Checked on every write, so worked out once."""
+        return tuple(f for f in self.fields if f.required)
+
+    @cached_property
+    def unique_fields(self) -> tuple[FieldDef, ...]:
+        """Indexed on every write, so worked out once."""
+        return tuple(f for f in self.fields if f.unique)
 
 
 def _ro(name: str, type_: str, length: int = 0, label: str = "", **kw: Any) -> FieldDef:

@@ -22,6 +22,8 @@ from sandbox.salesforce.values import parse_datetime, render_datetime
 ORG_ID = sf_id("00D", 1)
 DEFAULT_DAILY_LIMIT = 100_000
 Record = dict[str, Any]
+# built once, compact: a bulk job persists every record it wrote (only `_load` reads it back)
+_encode_record = json.JSONEncoder(separators=(",", ":")).encode
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class OrgState:
         self.unique: dict[tuple[str, str], dict[str, str]] = {}
         self.cursors: dict[str, dict[str, Any]] = {}
         self.jobs: dict[str, dict[str, Any]] = {}
+        # read once: a read and a write of the kv store per id made bulk inserts crawl
+        self._id_counters: dict[str, int] = store.get_json("id_counters", {})
         store.execute("CREATE TABLE IF NOT EXISTS records "
                       "(id TEXT PRIMARY KEY, sobject TEXT NOT NULL, data TEXT NOT NULL)")
         store.execute("CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, data TEXT NOT NULL)")
@@ -96,24 +100,30 @@ class OrgState:
                             index[str(value).lower()] = record["Id"]
 
     # ----- ids, persistence ----------------------------------------------------------------
-    def new_id(self, prefix: str) -> str:
+    def new_id(self, prefix: str, *, deferred: bool = False) -> str:
+        """The next id for `prefix`. `deferred` leaves saving the counter to the caller's
+        `save_id_counters()` (a write batch saves it once, in its own transaction)."""
         with self.lock:
-            counters = self.store.get_json("id_counters", {})
-            n = counters.get(prefix, 0) + 1
-            counters[prefix] = n
-            self.store.put_json("id_counters", counters)
+            n = self._id_counters.get(prefix, 0) + 1
+            self._id_counters[prefix] = n
+            if not deferred:
+                self.save_id_counters()
             return sf_id(prefix, n + 1000)
 
     def new_ids(self, prefix: str, count: int) -> list[str]:
         with self.lock:
-            counters = self.store.get_json("id_counters", {})
-            start = counters.get(prefix, 0)
-            counters[prefix] = start + count
-            self.store.put_json("id_counters", counters)
+            start = self._id_counters.get(prefix, 0)
+            self._id_counters[prefix] = start + count
+            self.save_id_counters()
             return [sf_id(prefix, start + i + 1001) for i in range(count)]
 
+    def save_id_counters(self) -> None:
+        """Persist the counters, so a restart never hands out an id twice."""
+        with self.lock:
+            self.store.put_json("id_counters", self._id_counters)
+
     def persist(self, sobject: str, ids: Iterable[str]) -> None:
-        rows = [(rid, sobject, json.dumps(self.records[sobject][rid])) for rid in ids]
+        rows = [(rid, sobject, _encode_record(self.records[sobject][rid])) for rid in ids]
         self.store.executemany(
             "INSERT INTO records (id, sobject, data) VALUES (?, ?, ?) "
             "ON CONFLICT(id) DO UPDATE SET data = excluded.data", rows)

@@ -25,6 +25,13 @@ from sandbox.salesforce.values import (
 _EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 SYSTEM_FIELDS = frozenset({"Id", "IsDeleted", "CreatedDate", "CreatedById", "LastModifiedDate",
                            "LastModifiedById", "SystemModstamp"})
+# What a new record starts from, per sObject (copied per insert; the Id is filled in).
+_BLANK_RECORDS: dict[str, Record] = {
+    o.name: {"Id": None, "IsDeleted": False,
+             **{f.name: False if f.type == "boolean" else None for f in o.fields
+                if f.name not in SYSTEM_FIELDS}}
+    for o in schema.SOBJECTS.values()
+}
 
 
 class UnknownField(RecordError):
@@ -132,7 +139,9 @@ class WriteBatch:
         self.user_id = user_id
         self.stamp = render_datetime(state.clock.tick())
         self._undo: list[tuple[str, str, Record | None]] = []
-        self._touched: dict[str, set[str]] = {}
+        # ordered, so new records reach SQLite in id order (cheaper index inserts)
+        self._touched: dict[str, dict[str, None]] = {}
+        self._drew_ids = False  # id counters advanced but not yet saved
 
     # ----- validation ----------------------------------------------------------------------
     def _clean(self, o: schema.SObjectDef, values: dict[str, Any], *, creating: bool,
@@ -157,17 +166,14 @@ class WriteBatch:
                     "settings of this field and verify that it is read/write for your profile "
                     "or permission set.", [f.name])
             clean[f.name] = _coerce(f, raw)
-        for f in o.fields:
-            if not f.required:
-                continue
+        for f in o.required_fields:
             missing = (f.name not in clean and creating) or (
                 f.name in clean and clean[f.name] is None)
             if missing:
                 raise RecordError("REQUIRED_FIELD_MISSING",
                                   f"Required fields are missing: [{f.name}]", [f.name])
         for name, value in clean.items():
-            f = o.field(name)
-            assert f is not None
+            f = o.by_name[name]
             if f.type == "reference" and value is not None:
                 self._check_reference(o, f, value)
             if f.unique and value is not None:
@@ -196,11 +202,11 @@ class WriteBatch:
     def _remember(self, o: schema.SObjectDef, record_id: str) -> None:
         before = self.state.records[o.name].get(record_id)
         self._undo.append((o.name, record_id, dict(before) if before is not None else None))
-        self._touched.setdefault(o.name, set()).add(record_id)
+        self._touched.setdefault(o.name, {})[record_id] = None
 
     def _index(self, o: schema.SObjectDef, record: Record, add: bool) -> None:
-        for f in o.fields:
-            if f.unique and record.get(f.name):
+        for f in o.unique_fields:
+            if record.get(f.name):
                 index = self.state.unique.setdefault((o.name, f.name), {})
                 key = str(record[f.name]).lower()
                 if add and not record.get("IsDeleted"):
@@ -216,13 +222,9 @@ class WriteBatch:
     def insert(self, o: schema.SObjectDef, values: dict[str, Any],
                new_id: str | None = None) -> str:
         clean = self._clean(o, values, creating=True, existing=None)
-        record_id = new_id or self.state.new_id(o.key_prefix)
-        record: Record = {"Id": record_id, "IsDeleted": False}
-        for f in o.fields:
-            if f.type == "boolean" and f.name != "IsDeleted":
-                record[f.name] = False
-            elif f.name not in SYSTEM_FIELDS:
-                record[f.name] = None
+        record_id = new_id or self._draw_id(o)
+        record = dict(_BLANK_RECORDS[o.name])
+        record["Id"] = record_id
         if o.field("OwnerId") is not None:
             record["OwnerId"] = self.user_id
         record.update(clean)
@@ -237,6 +239,11 @@ class WriteBatch:
         self.state.records[o.name][record_id] = record
         self._index(o, record, add=True)
         return record_id
+
+    def _draw_id(self, o: schema.SObjectDef) -> str:
+        """A new id; its counter is saved once, at commit or rollback, not per record."""
+        self._drew_ids = True
+        return self.state.new_id(o.key_prefix, deferred=True)
 
     def live(self, o: schema.SObjectDef, record_id: str) -> Record:
         """The record to update or delete, or the per-record error SF reports."""
@@ -281,7 +288,8 @@ class WriteBatch:
             raise RecordError("DUPLICATE_EXTERNAL_ID",
                               f"The value '{value}' for field {field.name} is used by "
                               f"{len(hits)} records", [field.name])
-        body = {k: v for k, v in values.items() if k.lower() != field.name.lower()}
+        key = field.name.lower()
+        body = {k: v for k, v in values.items() if k.lower() != key}
         if hits:
             return self.update(o, hits[0], body), False
         if field.name == "Id":
@@ -310,6 +318,7 @@ class WriteBatch:
     def rollback(self) -> None:
         self.rollback_to(0)
         self._touched.clear()
+        self._save_ids()  # a rolled-back request's ids are never handed out again
 
     def savepoint(self) -> int:
         return len(self._undo)
@@ -334,5 +343,11 @@ class WriteBatch:
             for sobject, ids in self._touched.items():
                 live = [i for i in ids if i in self.state.records[sobject]]
                 self.state.persist(sobject, live)
+            self._save_ids()  # with the records: a crash loses both or neither
         self._undo.clear()
         self._touched.clear()
+
+    def _save_ids(self) -> None:
+        if self._drew_ids:
+            self.state.save_id_counters()
+            self._drew_ids = False
