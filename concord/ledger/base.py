@@ -21,6 +21,14 @@ IN_CHUNK = 500
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
+SQLITE_CACHE_KIB = 32 * 1024
+"""Page cache per connection (SQLite's default: 2 MiB). A load's batches insert 200,000
+rows into indexes keyed by hashes, i.e. at random places: with the default cache the
+same index pages are evicted (written to the WAL) and read back for every few rows.
+Measured (`python -m bench.ledger_writes`): the apply step's ledger writes for 200,000
+bulk creates, 28.9 s -> 22.4 s. Sorting the rows by their index key was tried too and
+made it worse: the outbox rows are confirmed in the order they were sent."""
+
 PG_CHUNK = 10_000
 """Rows per INSERT ... SELECT FROM unnest(...) statement on PostgreSQL."""
 
@@ -42,8 +50,14 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+_JSON = json.JSONEncoder(default=_json_default, sort_keys=True)
+"""One encoder for every JSON value the ledger stores: `json.dumps` with options builds a
+new one per call, most of the time of encoding a field baseline (8.7 -> 3.2 us each,
+230,000 a load)."""
+
+
 def _json_dumps(value: Any) -> str:
-    return json.dumps(value, default=_json_default, sort_keys=True)
+    return _JSON.encode(value)
 
 
 def _is_memory_sqlite(url: sa.URL) -> bool:
@@ -84,6 +98,7 @@ def _tune_sqlite(engine: sa.Engine, *, memory: bool) -> None:
         if not memory:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cur.close()
