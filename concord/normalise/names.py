@@ -74,6 +74,9 @@ _DOTTED = re.compile(
     r"\b(?:[^\W\d_]{1,2}\.)+[^\W\d_]{1,2}\b\.?|\b(?:[^\W\d_]\.\s?){2,}"
 )
 _UMLAUT_DIGRAPH = re.compile(r"([aou])e")
+_DOT_OR_SPACE = re.compile(r"[.\s]")
+_SLASHED_PAIR = re.compile(r"\b([^\W\d_])/([^\W\d_])\b")  # 'A/S', 'S/A'
+_NOT_WORD = re.compile(r"[^\w&+]+")
 
 
 def _fold_accents(text: str) -> str:
@@ -93,12 +96,15 @@ def company_match_key(name: str) -> str:
 
     A name without letters or digits gives '', which callers must never match on.
     """
-    s = _DOTTED.sub(lambda m: re.sub(r"[.\s]", "", m.group()) + " ", str(name))
-    s = re.sub(r"\b([^\W\d_])/([^\W\d_])\b", r"\1\2", s)  # 'A/S', 'S/A'
+    s = str(name)
+    if "." in s:  # the regexes only where they can match: a dedupe computes 300,000 keys
+        s = _DOTTED.sub(lambda m: _DOT_OR_SPACE.sub("", m.group()) + " ", s)
+    if "/" in s:
+        s = _SLASHED_PAIR.sub(r"\1\2", s)
     s = _fold_accents(s)
-    s = re.sub(r"[^\w&+]+", " ", s).replace("_", " ")
-    words = s.replace("&", " & ").replace("+", " + ").split()
-    tokens = [_UMLAUT_DIGRAPH.sub(r"\1", w) for w in words]
+    s = _NOT_WORD.sub(" ", s).replace("_", " ")
+    s = _UMLAUT_DIGRAPH.sub(r"\1", s)  # on the whole text: a digraph never spans a space
+    tokens = s.replace("&", " & ").replace("+", " + ").split()
     while len(tokens) > 1:
         phrase = next((p for p in _PHRASES_ENDING_IN.get(tokens[-1], ()) if _ends_with(tokens, p)),
                       None)
