@@ -37,10 +37,10 @@ def build_dedupe(scope: StepScope) -> dg.AssetsDefinition:
     ):
         led = ledger.open()
         found = find_clusters(standardised, scope.obj.dedupe, prefix=f"{scope.sync}.{scope.obj_name}")
-        cluster_of, stored = _stored_clusters(led, scope, standardised)
+        cluster_of, known = _stored_clusters(led, scope, standardised)
         clusters = in_ledger_terms(
             standardised, found, cluster_of,
-            {cid: [m.record_key for m in c.members] for cid, c in stored.items()})
+            {cid: [m.record_key for m in c.members] for cid, c in known.items()})
         part = partition_label(context)
         found_now = (
             DuplicateCluster(
@@ -55,7 +55,7 @@ def build_dedupe(scope: StepScope) -> dg.AssetsDefinition:
         )
         # found again exactly as stored (a re-run, the re-run after the steward's
         # decisions): nothing to record
-        led.record_clusters(c for c in found_now if not _as_stored(c, stored.get(c.cluster_id)))
+        led.record_clusters(c for c in found_now if not _as_stored(c, known.get(c.cluster_id)))
         stored = led.decisions(scope.sync, cluster_ids=[c.cluster_id for c in clusters])
         decisions = {
             cid: ClusterDecision(d.decision, d.keep_record_key) for cid, d in stored.items()
@@ -119,7 +119,7 @@ def _stored_clusters(
 def _as_stored(found: DuplicateCluster, stored: DuplicateCluster | None) -> bool:
     """Same members and the same pairs for the same reasons as the ledger holds."""
     def pairs(c: DuplicateCluster) -> set[tuple[str, str, tuple[str, ...]]]:
-        return {(*sorted((p.a, p.b)), tuple(p.reasons)) for p in c.pairs}  # type: ignore[misc]
+        return {(min(p.a, p.b), max(p.a, p.b), tuple(p.reasons)) for p in c.pairs}
 
     return (stored is not None and set(found.members) == set(stored.members)
             and pairs(found) == pairs(stored))

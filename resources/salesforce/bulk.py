@@ -31,14 +31,14 @@ def _rows(text: str) -> Iterator[dict[str, str]]:
         yield from csv.DictReader(io.StringIO(text))
 
 
+_ABSENT = object()
+
+
 def _cells(record: Mapping[str, Any], columns: Sequence[str]) -> list[str]:
     """A record's CSV row: a field it does not name stays empty (Bulk API leaves the
     record's value as it is), None is #N/A (set null); text, nearly every value, as is."""
     return [("" if (v := record.get(c, _ABSENT)) is _ABSENT
              else v if type(v) is str else csv_value(v)) for c in columns]
-
-
-_ABSENT = object()
 
 
 def bulk_upsert(

@@ -110,13 +110,6 @@ class OrgState:
                 self.save_id_counters()
             return sf_id(prefix, n + 1000)
 
-    def new_ids(self, prefix: str, count: int) -> list[str]:
-        with self.lock:
-            start = self._id_counters.get(prefix, 0)
-            self._id_counters[prefix] = start + count
-            self.save_id_counters()
-            return [sf_id(prefix, start + i + 1001) for i in range(count)]
-
     def save_id_counters(self) -> None:
         """Persist the counters, so a restart never hands out an id twice."""
         with self.lock:

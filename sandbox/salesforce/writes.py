@@ -141,7 +141,6 @@ class WriteBatch:
         self._undo: list[tuple[str, str, Record | None]] = []
         # ordered, so new records reach SQLite in id order (cheaper index inserts)
         self._touched: dict[str, dict[str, None]] = {}
-        self._drew_ids = False  # id counters advanced but not yet saved
 
     # ----- validation ----------------------------------------------------------------------
     def _clean(self, o: schema.SObjectDef, values: dict[str, Any], *, creating: bool,
@@ -222,7 +221,8 @@ class WriteBatch:
     def insert(self, o: schema.SObjectDef, values: dict[str, Any],
                new_id: str | None = None) -> str:
         clean = self._clean(o, values, creating=True, existing=None)
-        record_id = new_id or self._draw_id(o)
+        # the id counter is saved once, at commit or rollback, not per record
+        record_id = new_id or self.state.new_id(o.key_prefix, deferred=True)
         record = dict(_BLANK_RECORDS[o.name])
         record["Id"] = record_id
         if o.field("OwnerId") is not None:
@@ -239,11 +239,6 @@ class WriteBatch:
         self.state.records[o.name][record_id] = record
         self._index(o, record, add=True)
         return record_id
-
-    def _draw_id(self, o: schema.SObjectDef) -> str:
-        """A new id; its counter is saved once, at commit or rollback, not per record."""
-        self._drew_ids = True
-        return self.state.new_id(o.key_prefix, deferred=True)
 
     def live(self, o: schema.SObjectDef, record_id: str) -> Record:
         """The record to update or delete, or the per-record error SF reports."""
@@ -318,7 +313,7 @@ class WriteBatch:
     def rollback(self) -> None:
         self.rollback_to(0)
         self._touched.clear()
-        self._save_ids()  # a rolled-back request's ids are never handed out again
+        self.state.save_id_counters()  # a rolled-back request's ids are never handed out again
 
     def savepoint(self) -> int:
         return len(self._undo)
@@ -343,11 +338,6 @@ class WriteBatch:
             for sobject, ids in self._touched.items():
                 live = [i for i in ids if i in self.state.records[sobject]]
                 self.state.persist(sobject, live)
-            self._save_ids()  # with the records: a crash loses both or neither
+            self.state.save_id_counters()  # with the records: a crash loses both or neither
         self._undo.clear()
         self._touched.clear()
-
-    def _save_ids(self) -> None:
-        if self._drew_ids:
-            self.state.save_id_counters()
-            self._drew_ids = False
