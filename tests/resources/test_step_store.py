@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import pickle
+import threading
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from resources import step_store
 from resources.step_store import StepStore
@@ -83,3 +87,57 @@ def test_a_run_that_resumes_unpickles_a_stored_output_once_for_all_its_loaders(
         assert SEEN["counted"] is SEEN["summed"]  # one copy, read from the pickle once
         assert SEEN["summed"] is not SEEN["produced"] and SEEN["summed"] == SEEN["produced"]
         assert not step_store._HANDED
+
+
+def test_an_in_process_run_writes_its_pickles_behind_and_has_them_on_disk_when_it_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    forked: list[int] = []
+
+    def spy(obj: object, path: Path) -> int:
+        forked.append(pid := real(obj, path))
+        return pid
+
+    real = step_store._write_behind
+    monkeypatch.setattr(step_store, "_write_behind", spy)
+    resources = {"step_store": StepStore(base_dir=str(tmp_path))}
+    with dg.instance_for_test() as instance:
+        result = dg.materialize([records, counted, summed], resources=resources,
+                                instance=instance)
+        assert result.success
+    assert len(forked) == 3 and os.getpid() not in forked  # each written by a child
+    assert not step_store._WRITING  # the run's teardown waited for them
+    with open(tmp_path / "records" / "__all__.pkl", "rb") as fh:
+        assert pickle.load(fh) == SEEN["produced"]
+    with open(tmp_path / "summed" / "__all__.pkl", "rb") as fh:
+        assert pickle.load(fh) == 3
+
+
+@dg.asset(io_manager_key="step_store")
+def unpicklable() -> object:
+    return threading.Lock()
+
+
+@dg.asset(io_manager_key="step_store")
+def after_it(unpicklable: object) -> int:
+    return 1
+
+
+def test_an_output_that_cannot_be_stored_fails_the_run_and_leaves_no_older_pickle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(step_store, "WRITES_IN_FLIGHT", 1)  # the next step waits for it
+    older = tmp_path / "unpicklable" / "__all__.pkl"
+    older.parent.mkdir()
+    older.write_bytes(pickle.dumps("an earlier run's output"))
+    resources = {"step_store": StepStore(base_dir=str(tmp_path))}
+    with dg.instance_for_test() as instance:
+        result = dg.materialize([unpicklable, after_it], resources=resources,
+                                instance=instance, raise_on_error=False)
+        assert not result.success
+        [failure] = [e for e in result.all_events if e.is_step_failure]
+        assert failure.step_key == "after_it"
+        assert "could not store the step output" in str(failure.step_failure_data.error)
+        assert "unpicklable" in str(failure.step_failure_data.error)
+    assert not older.exists()  # a re-run finds nothing, never the stale output
+    assert not step_store._WRITING
