@@ -8,8 +8,15 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
 
 from sandbox.harness import RunningSandbox, launch_sandbox
+
+# Properties are checked by their examples, never by the clock: on a loaded 2-core machine
+# the first draw of st.text (Hypothesis building its character table) alone took 1.6 s and
+# failed the too_slow health check.
+settings.register_profile("concord", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("concord")
 
 PG_URL_ENV = "CONCORD_TEST_PG_URL"
 DEFAULT_PG_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"

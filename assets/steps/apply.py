@@ -5,7 +5,14 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from assets.steps.common import STEP_RETRY, StepScope, api_call_metadata, jsonable, partition_label
+from assets.steps.common import (
+    STEP_RETRY,
+    StepScope,
+    api_call_metadata,
+    fails_at_once_if_permanent,
+    jsonable,
+    partition_label,
+)
 from assets.steps.twoway import apply_two_way, ownership_of
 from concord.errors import RateLimitExhausted
 from concord.identity import idempotency_key
@@ -40,6 +47,7 @@ def build_apply(scope: StepScope) -> dg.AssetsDefinition:
         retry_policy=STEP_RETRY,
         pool=f"{target.system}_api",  # dagster.yaml: one writer per system across runs
     )
+    @fails_at_once_if_permanent
     def _apply(
         context: dg.AssetExecutionContext,
         ledger: LedgerResource,
@@ -62,6 +70,7 @@ def build_apply(scope: StepScope) -> dg.AssetsDefinition:
                     description=f"{exc}; stopped cleanly after {len(result.written)} of "
                                 f"{len(to_send)} writes; re-run this partition after the limit resets",
                     metadata=api_call_metadata(client.calls.as_dict()),
+                    allow_retries=False,  # retrying before the reset only spends calls
                 ) from None
             calls = client.calls.as_dict()
         two_way = {}

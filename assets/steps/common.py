@@ -1,12 +1,14 @@
 """What every step factory shares: asset naming, partitions, policies, metadata shapes."""
 
+import functools
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import dagster as dg
 
+from concord.errors import FatalError, RateLimitExhausted, ReauthoriseRequired, SpecError
 from concord.spec.model import ObjectSpec, SyncSpec
 
 # A range backfill must be ONE run (one extract, one batched apply); Dagster still labels
@@ -14,6 +16,29 @@ from concord.spec.model import ObjectSpec, SyncSpec
 warnings.filterwarnings("ignore", message=r"Parameter `backfill_policy`", category=dg.BetaWarning)
 
 STEP_RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
+"""For what may pass: a dropped connection, a 5xx the connector's own retries outlasted."""
+
+NOT_RETRIED = (FatalError, RateLimitExhausted, ReauthoriseRequired, SpecError)
+"""Errors a step retry cannot mend: a wrong spec or configuration, a refused request or
+consent, a daily allowance used up (a retry would only spend more calls)."""
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def fails_at_once_if_permanent(step: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Dagster retries a step under STEP_RETRY whatever it raised; an error in
+    NOT_RETRIED (or a dg.Failure that forbids retries) fails the step at once instead,
+    with its message, rather than after 15 s of retries that fail the same way."""
+
+    @functools.wraps(step)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return step(*args, **kwargs)
+        except NOT_RETRIED as exc:
+            raise dg.Failure(description=str(exc), allow_retries=False) from exc
+
+    return run
 
 
 @dataclass(frozen=True)

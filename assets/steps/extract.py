@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
-from assets.steps.common import STEP_RETRY, StepScope, api_call_metadata
+from assets.steps.common import STEP_RETRY, StepScope, api_call_metadata, fails_at_once_if_permanent
 from assets.steps.twoway import TargetChanges, ownership_of, target_fields
 from concord.ledger import XrefLink
 from concord.match import match_value
@@ -26,6 +26,7 @@ def build_source_extract(scope: StepScope) -> dg.AssetsDefinition:
         retry_policy=STEP_RETRY,
         kinds={"sqlite"},
     )
+    @fails_at_once_if_permanent
     def _extract(context: dg.AssetExecutionContext, platform: PlatformDatabase) -> list[SourceRecord]:
         window = context.partition_time_window
         source = scope.obj.source
@@ -34,7 +35,7 @@ def build_source_extract(scope: StepScope) -> dg.AssetsDefinition:
             unknown = sorted(set(source.scope) - set(rows[0].values))
             if unknown:
                 raise dg.Failure(f"scope names {unknown}, not columns of {source.table} "
-                                 "or its lookups: fix the sync spec")
+                                 "or its lookups: fix the sync spec", allow_retries=False)
         # Selective sync: rows outside the scope are not this sync's business at all.
         records = [r for r in rows if source.in_scope(r.values)]
         context.add_output_metadata({
@@ -56,6 +57,7 @@ def build_target_extract(scope: StepScope) -> dg.AssetsDefinition:
         retry_policy=STEP_RETRY,
         kinds={"salesforce"},
     )
+    @fails_at_once_if_permanent
     def _target_state(
         context: dg.AssetExecutionContext, salesforce: SalesforceResource, ledger: LedgerResource
     ) -> TargetChanges:
