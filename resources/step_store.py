@@ -46,9 +46,9 @@ class _Handed:
 
 _HANDED: dict[Path, _Handed] = {}  # this process's outputs not yet loaded by every consumer
 _WRITING: dict[Path, tuple[str, int]] = {}  # pickles being written behind: run id, child pid
-WRITES_IN_FLIGHT = 2
-"""Writes behind at once: a small step after a big one must not wait for its pickle, and
-each write's copied pages stay bounded."""
+WRITES_IN_FLIGHT = 3
+"""Writes behind at once: enough that a small step after two big ones (target_state after
+both extracts) never waits for their pickles; each write's copied pages stay bounded."""
 IN_PROCESS_EXECUTORS = frozenset({"execute_in_process_executor", "in_process"})
 
 
@@ -73,6 +73,7 @@ def _write_behind(obj: Any, path: Path) -> int:
         code = 1
         try:
             gc.disable()  # a collection would touch (and copy) every page of the parent
+            os.nice(10)  # the run's own steps (and the APIs it waits on) come first
             _write(obj, path)
             code = 0
         except BaseException as exc:
