@@ -371,16 +371,13 @@ def blocked_notice(sync: str) -> str | None:
     if not _exists(url):
         return None
     with Ledger.open(url) as ledger:
-        open_clusters = ledger.clusters(sync=sync, status="open")
-    if not open_clusters:
+        per_type = ledger.cluster_counts(sync=sync, status="open")
+    if not per_type:
         return None
-    per_type: dict[str, int] = {}
-    for c in open_clusters:
-        per_type[c.entity_type] = per_type.get(c.entity_type, 0) + 1
     counts = ", ".join(f"{n} {kind}" for kind, n in sorted(per_type.items()))
     return (
         f"{sync} stopped at the duplicate check (no_unresolved_duplicates): "
-        f"{len(open_clusters)} duplicate cluster(s) wait for a data steward ({counts}); "
+        f"{sum(per_type.values())} duplicate cluster(s) wait for a data steward ({counts}); "
         "the objects they belong to are not written until each is decided.\n"
         f"  review:  concord duplicates list --sync {sync}\n"
         "  decide:  concord duplicates resolve CLUSTER --keep RECORD_KEY | --separate\n"

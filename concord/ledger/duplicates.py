@@ -188,6 +188,17 @@ class DuplicateStore(LedgerBase):
             for r in rows
         ]
 
+    def cluster_counts(self, *, sync: str, status: str) -> dict[str, int]:
+        """Entity type -> clusters of the sync in that status: what a notice says, without
+        reading the thousands of clusters of an initial load with their members."""
+        query = (
+            sa.select(duplicate_clusters.c.entity_type, sa.func.count())
+            .where(duplicate_clusters.c.sync == sync, duplicate_clusters.c.status == status)
+            .group_by(duplicate_clusters.c.entity_type)
+        )
+        with self._read() as conn:
+            return {kind: n for kind, n in conn.execute(query)}
+
     def decide(
         self,
         cluster_id: str,

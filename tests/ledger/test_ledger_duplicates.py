@@ -151,3 +151,17 @@ def test_many_rulings_are_recorded_together_or_not_at_all(ledger: Ledger) -> Non
     assert set(ledger.decisions()) == {"c1", "c2"}
     assert [c.cluster_id for c in ledger.clusters(status="open")] == ["c3"]
     assert ledger.decide_many([], decided_by="steward") == []
+
+
+def test_cluster_counts_are_per_entity_type_of_one_sync_in_one_status(ledger: Ledger) -> None:
+    ledger.record_clusters([
+        cluster("c1", "17", "42"), cluster("c2", "5", "6", "7"),
+        DuplicateCluster("p1", "crm_accounts", "person",
+                         [ClusterMember("platform", "contacts", k) for k in ("1", "2")], []),
+        cluster("o1", "8", "9", sync="other_sync"),
+    ])
+    ledger.decide("c2", separate=True, decided_by="steward")
+
+    assert ledger.cluster_counts(sync="crm_accounts", status="open") == {"company": 1, "person": 1}
+    assert ledger.cluster_counts(sync="crm_accounts", status="resolved") == {"company": 1}
+    assert ledger.cluster_counts(sync="nobody", status="open") == {}
