@@ -14,7 +14,7 @@ stopped by a blocking check never loads some outputs). An output read from its p
 (in a run resumed after a stopped one) is unpickled once and handed to its other
 loaders the same way.
 
-When every step of the run runs in this process, an output's pickle is written behind:
+When every step of the run runs in this process, a big output's pickle is written behind:
 a forked child writes it while the next step runs (on the other core; 10 s of a 100,000
 company load was spent pickling). Its consumers in the run already have the object. A
 read from disk and the run's teardown wait for the child. At most WRITES_IN_FLIGHT are
@@ -27,6 +27,7 @@ the write stays inline.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 import pickle
@@ -108,6 +109,21 @@ def _reap_writes(*, at_most: int) -> None:
         _await_write(path)
 
 
+WRITE_BEHIND_MIN_ITEMS = 10_000
+"""Outputs holding fewer items are pickled inline: a fork costs the run more than their
+pickle (the parent then copies every page it touches), 2 s over an hourly run's steps."""
+
+
+def _items(obj: Any) -> int:
+    """Items in the output's collections (a list, or a dataclass of lists): its size, for
+    deciding whether to write it behind, without pickling it."""
+    if isinstance(obj, list | tuple | dict | set | frozenset):
+        return len(obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return sum(_items(getattr(obj, f.name)) for f in dataclasses.fields(obj))
+    return 0
+
+
 def _runs_in_this_process(context: dg.OutputContext) -> bool:
     """Whether every step of the run runs in this process, so consumers never read the
     file of an output before this process has written it."""
@@ -177,7 +193,8 @@ class StepStore(dg.ConfigurableIOManager):
         path.parent.mkdir(parents=True, exist_ok=True)
         _await_write(path)  # an earlier write of this very output
         _reap_writes(at_most=WRITES_IN_FLIGHT - 1)
-        if hasattr(os, "fork") and _runs_in_this_process(context):
+        if (_items(obj) >= WRITE_BEHIND_MIN_ITEMS and hasattr(os, "fork")
+                and _runs_in_this_process(context)):
             _WRITING[path] = (context.run_id, _write_behind(obj, path))
         else:
             _write(obj, path)

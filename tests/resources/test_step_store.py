@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import threading
@@ -100,6 +101,7 @@ def test_an_in_process_run_writes_its_pickles_behind_and_has_them_on_disk_when_i
 
     real = step_store._write_behind
     monkeypatch.setattr(step_store, "_write_behind", spy)
+    monkeypatch.setattr(step_store, "WRITE_BEHIND_MIN_ITEMS", 0)  # these outputs are small
     resources = {"step_store": StepStore(base_dir=str(tmp_path))}
     with dg.instance_for_test() as instance:
         result = dg.materialize([records, counted, summed], resources=resources,
@@ -111,6 +113,31 @@ def test_an_in_process_run_writes_its_pickles_behind_and_has_them_on_disk_when_i
         assert pickle.load(fh) == SEEN["produced"]
     with open(tmp_path / "summed" / "__all__.pkl", "rb") as fh:
         assert pickle.load(fh) == 3
+
+
+def test_small_outputs_are_pickled_inline_without_a_fork(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(step_store, "_write_behind", lambda obj, path: pytest.fail("forked"))
+    resources = {"step_store": StepStore(base_dir=str(tmp_path))}
+    with dg.instance_for_test() as instance:
+        assert dg.materialize([records, counted], resources=resources, instance=instance).success
+    with open(tmp_path / "records" / "__all__.pkl", "rb") as fh:
+        assert pickle.load(fh) == SEEN["produced"]
+
+
+@dataclasses.dataclass
+class _Outcome:
+    valid: list[int]
+    rejected: list[int]
+    counts: dict[str, int]
+    note: str = ""
+
+
+def test_an_outputs_size_is_the_items_of_its_collections() -> None:
+    assert step_store._items(list(range(7))) == 7
+    assert step_store._items(_Outcome([1, 2, 3], [4], {"a": 1, "b": 2})) == 6
+    assert step_store._items(3) == 0 and step_store._items("a long string") == 0
 
 
 @dg.asset(io_manager_key="step_store")
@@ -127,6 +154,7 @@ def test_an_output_that_cannot_be_stored_fails_the_run_and_leaves_no_older_pickl
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(step_store, "WRITES_IN_FLIGHT", 1)  # the next step waits for it
+    monkeypatch.setattr(step_store, "WRITE_BEHIND_MIN_ITEMS", 0)
     older = tmp_path / "unpicklable" / "__all__.pkl"
     older.parent.mkdir()
     older.write_bytes(pickle.dumps("an earlier run's output"))
