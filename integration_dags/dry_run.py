@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 import textwrap
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -23,7 +24,7 @@ import dagster as dg
 from assets.steps.common import sync_partitions
 from concord.plan import PlannedWrite, WritePlan
 from integration_dags import local
-from integration_dags.run import console_logs, initial_load_done
+from integration_dags.run import console_logs, initial_load_done, sync_instance
 from integration_dags.stewardship import emit
 
 WRITE_PREVIEW = 10
@@ -110,7 +111,10 @@ def dry_run(sync: str, *, partition_range: tuple[str, str]) -> DryRun:
     module = sync_module(sync)
     assert module is not None, sync
     resources = {k: v for k, v in build_resources().items() if k != "step_store"}
-    with dg.DagsterInstance.ephemeral() as instance:
+    # a throw-away instance, never the project's; on disk with the pooled event log, as
+    # the in-memory one stores a range run's thousands of events one by one
+    with tempfile.TemporaryDirectory(prefix="concord-plan-") as home, \
+            sync_instance(home) as instance:
         result = dg.materialize_to_memory(
             module.assets,
             selection=plan_selection(module),

@@ -48,20 +48,21 @@ def initial_load_done(instance: dg.DagsterInstance, sync: str) -> bool:
     )
 
 
-def sync_instance() -> dg.DagsterInstance:
-    """The instance of DAGSTER_HOME. On Dagster's default storage (SQLite, nothing
-    configured) the event log is written through `PooledSqliteEventLogStorage`: the same
-    files in the same place, but a range run records ~3,700 events, which the stock
-    storage writes over a fresh connection each."""
+def sync_instance(home: str | None = None) -> dg.DagsterInstance:
+    """The instance of `home` (default DAGSTER_HOME). On Dagster's default storage (SQLite,
+    nothing configured) the event log is written through `PooledSqliteEventLogStorage`:
+    the same files in the same place, but a range run records ~3,700 events, which the
+    stock storage writes over a fresh connection each (and the in-memory one one by one)."""
     from dagster._core.instance.config import dagster_instance_config
     from dagster._core.instance.ref import InstanceRef
     from dagster._core.storage.sqlite_storage import _event_logs_directory
 
-    home = os.environ.get("DAGSTER_HOME")
+    explicit = home is not None
+    home = home or os.environ.get("DAGSTER_HOME")
     if not home:
         return dg.DagsterInstance.get()  # raises the usual "DAGSTER_HOME is not set"
     config, custom_class = dagster_instance_config(home)
-    if custom_class or any(config.get(k) for k in STORAGE_KEYS):
+    if not explicit and (custom_class or any(config.get(k) for k in STORAGE_KEYS)):
         return dg.DagsterInstance.get()  # PostgreSQL or otherwise configured: as is
     # Dagster hands a range's per-partition asset events to the storage as one batch only
     # when this is set; the pooled storage writes such a batch in one transaction.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -62,10 +63,23 @@ def sync_env(tmp_path: Path, platform_template: Path, e2e_salesforce: SandboxInf
 
 
 @pytest.fixture
-def instance(sync_env: Path) -> dg.DagsterInstance:
-    """In-memory: a 100-partition range run writes ~1,000 events, slow on an fsyncing SQLite.
-    The on-disk instance is exercised by tests/test_cli_sync.py."""
-    return dg.DagsterInstance.ephemeral()
+def instance(sync_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dg.DagsterInstance]:
+    """The instance `concord sync` uses, under the test's DAGSTER_HOME."""
+    with disk_instance(monkeypatch) as inst:
+        yield inst
+
+
+@contextmanager
+def disk_instance(monkeypatch: pytest.MonkeyPatch) -> Iterator[dg.DagsterInstance]:
+    """Dagster's SQLite storage under DAGSTER_HOME, written through the pooled event log
+    as `concord sync` writes it. The in-memory instance stored each of a range run's
+    ~5,000 events on its own: two thirds of an end-to-end test's time."""
+    from integration_dags.run import EVENT_BATCH_SIZE, sync_instance
+
+    monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", str(EVENT_BATCH_SIZE))
+    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    with sync_instance() as inst:
+        yield inst
 
 
 def salesforce_client(info: SandboxInfo) -> Salesforce:

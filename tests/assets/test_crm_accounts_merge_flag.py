@@ -23,8 +23,8 @@ def _adds_up(summary: dict) -> bool:
 
 
 def test_a_later_merge_flags_the_losers_own_account(
-        fresh_org, sync_env: Path, e2e_salesforce: SandboxInfo) -> None:
-    instance = dg.DagsterInstance.ephemeral()
+        fresh_org, sync_env: Path, e2e_salesforce: SandboxInfo,
+        instance: dg.DagsterInstance) -> None:
     url = os.environ["CONCORD_LEDGER_URL"]
     ok, _ = run(instance)
     assert not ok  # stops at the duplicate check

@@ -11,7 +11,7 @@ import pytest
 from simple_salesforce import Salesforce
 
 from sandbox.harness import SandboxInfo
-from tests.assets.conftest import salesforce_as_person, salesforce_client, wipe_org
+from tests.assets.conftest import disk_instance, salesforce_as_person, salesforce_client, wipe_org
 from tests.assets.stewarding import resolve_open_clusters
 
 
@@ -67,13 +67,13 @@ def loaded(platform_template: Path, e2e_salesforce: SandboxInfo,
         mp.setenv("CONCORD_LEDGER_URL", ledger_url)
         mp.setenv("DAGSTER_HOME", str(home / "dagster_home"))
         wipe_org(e2e_salesforce)
-        instance = dg.DagsterInstance.ephemeral()
-        ok, first = initial_load(instance, platform)
-        assert ok, first
-        org = salesforce_client(e2e_salesforce)
-        snapshot = (accounts(org), contacts(org))
-        ok, second = run(instance)
-        assert ok, second
+        with disk_instance(mp) as instance:
+            ok, first = initial_load(instance, platform)
+            assert ok, first
+            org = salesforce_client(e2e_salesforce)
+            snapshot = (accounts(org), contacts(org))
+            ok, second = run(instance)
+            assert ok, second
     return Loaded(first, second, *snapshot, platform, ledger_url)
 
 

@@ -44,8 +44,8 @@ def _company(platform: Path, company: str) -> sqlite3.Row:
 
 
 def test_each_side_leads_its_fields_and_a_double_edit_is_a_recorded_conflict(
-        fresh_org, sync_env: Path, e2e_salesforce: SandboxInfo) -> None:
-    instance = dg.DagsterInstance.ephemeral()
+        fresh_org, sync_env: Path, e2e_salesforce: SandboxInfo,
+        instance: dg.DagsterInstance) -> None:
     platform = sync_env / "platform.sqlite"
     ok, loaded = initial_load(instance, platform)
     assert ok, loaded
