@@ -143,7 +143,8 @@ def resumable_from(
 
     That is when the sync's latest run covered this range with this spec and failed only
     in its dedupe steps (the blocking duplicate check), after extracting and
-    standardising everything itself, or after taking them from an earlier run in turn.
+    standardising everything itself, or after taking them from an earlier run in turn,
+    and those outputs are still in the step store.
     """
     sync = job.tags.get("concord/sync", job.name)
     [last] = instance.get_runs(filters=dg.RunsFilter(tags={"concord/sync": sync}),
@@ -157,9 +158,17 @@ def resumable_from(
     if not failed or not all(step.endswith("_deduped") for step in failed):
         return None
     if RESUMED_TAG in last.tags:
-        return last.tags[RESUMED_TAG]
-    reused = ("__".join(k.path) for k in _reused_assets(job))  # their step keys
-    return last.run_id if all(status.get(step) == "SUCCESS" for step in reused) else None
+        origin = last.tags[RESUMED_TAG]
+    else:
+        reused = ("__".join(k.path) for k in _reused_assets(job))  # their step keys
+        if not all(status.get(step) == "SUCCESS" for step in reused):
+            return None
+        origin = last.run_id
+    from integration_dags.resources import build_resources
+
+    store = build_resources()["step_store"]  # an output whose pickle was lost: run afresh
+    stored = all(store.has_output(k, partition_range) for k in _reused_assets(job))
+    return origin if stored else None
 
 
 def _execute_without_output_capture(

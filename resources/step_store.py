@@ -18,19 +18,23 @@ When every step of the run runs in this process, a big output's pickle is writte
 a forked child writes it while the next step runs (on the other core; 10 s of a 100,000
 company load was spent pickling). Its consumers in the run already have the object. A
 read from disk and the run's teardown wait for the child. At most WRITES_IN_FLIGHT are
-written at once; a failed write fails the next step that stores an output once it is
-seen, or is logged at teardown. The old pickle is removed first, so a failed write leaves
-no file rather than an earlier run's. With steps in separate processes (the UI's
+written at once. A failed write fails the next step that loads or stores an output once
+it is seen (never retried), or is logged at teardown; the old pickle is removed first, so
+a failed write leaves no file rather than an earlier run's, and a run resumed from it is
+refused (integration_dags/run.py). With steps in separate processes (the UI's
 multiprocess executor) a downstream step reads the file as soon as this step ends, so
 the write stays inline.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import dataclasses
 import gc
 import os
 import pickle
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,32 +57,55 @@ both extracts) never waits for their pickles; each write's copied pages stay bou
 IN_PROCESS_EXECUTORS = frozenset({"execute_in_process_executor", "in_process"})
 
 
-class StepStoreWriteError(RuntimeError):
-    """A step output's pickle could not be written (its child process said why on stderr)."""
+class StepStoreWriteError(dg.Failure):
+    """A step output's pickle could not be written. Never retried by a step's retry policy:
+    the step at hand did its work; it is the earlier output that is missing."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(description=message, allow_retries=False)
+
+
+def _tmp(path: Path) -> Path:
+    """This process's temporary file for `path`: a writer never shares one with another."""
+    return path.with_name(f"{path.name}.{os.getpid()}.tmp")
+
+
+def _reason_file(path: Path, pid: int) -> Path:
+    return path.with_name(f"{path.name}.{pid}.error")
 
 
 def _write(obj: Any, path: Path) -> None:
     """The pickle, whole or not at all: never a half-written step output."""
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as fh:
-        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
+    tmp = _tmp(path)
+    try:
+        with open(tmp, "wb") as fh:
+            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
-def _write_behind(obj: Any, path: Path) -> int:
-    """Fork a child that writes the pickle; its pid. The child touches nothing but the
-    object and the file, and leaves by os._exit (no atexit, no flushing inherited buffers)."""
-    path.unlink(missing_ok=True)
-    pid = os.fork()
+def _write_behind(obj: Any, path: Path) -> int | None:
+    """Fork a child that writes the pickle; its pid, or None when no process could be
+    forked (the caller writes inline). The child touches nothing but the object and its
+    files, ignores Ctrl-C (the parent's teardown waits for it) and leaves by os._exit (no
+    atexit, no flushing of inherited buffers); why it failed goes to a file beside."""
+    path.unlink(missing_ok=True)  # a failed write leaves no file, never an earlier run's
+    try:
+        pid = os.fork()
+    except OSError:
+        return None
     if pid == 0:  # pragma: no cover - runs in the child; the tests read what it wrote
         code = 1
         try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
             gc.disable()  # a collection would touch (and copy) every page of the parent
             os.nice(10)  # the run's own steps (and the APIs it waits on) come first
             _write(obj, path)
             code = 0
         except BaseException as exc:
-            os.write(2, f"step store: could not write {path}: {exc!r}\n".encode())
+            with contextlib.suppress(BaseException):
+                _reason_file(path, os.getpid()).write_text(repr(exc))
         finally:
             os._exit(code)
     return pid
@@ -86,27 +113,43 @@ def _write_behind(obj: Any, path: Path) -> int:
 
 def _await_write(path: Path, *, block: bool = True) -> None:
     """Reap the write behind of `path`, if one is going on (waiting for it unless not
-    `block`); raise if it failed."""
+    `block`); raise StepStoreWriteError if it failed."""
     writing = _WRITING.get(path)
     if writing is None:
         return
-    pid, status = os.waitpid(writing[1], 0 if block else os.WNOHANG)
+    try:
+        pid, status = os.waitpid(writing[1], 0 if block else os.WNOHANG)
+    except ChildProcessError:  # reaped elsewhere: the file tells whether it was written
+        pid, status = writing[1], 0 if path.exists() else 1 << 8
     if pid == 0:  # still writing
         return
     del _WRITING[path]
-    if os.waitstatus_to_exitcode(status) != 0:
+    code = os.waitstatus_to_exitcode(status)
+    reason_file = _reason_file(path, writing[1])
+    reason = reason_file.read_text() if reason_file.exists() else f"exit code {code}"
+    reason_file.unlink(missing_ok=True)
+    if code != 0 or not path.exists():
         raise StepStoreWriteError(
-            f"could not store the step output {path} (exit status {status}; its reason is "
-            "on stderr); run that step again to store it")
+            f"could not store the step output {path} ({reason}); run the steps again "
+            "(`concord sync --full` runs every step afresh)")
 
 
-def _reap_writes(*, at_most: int) -> None:
-    """Reap the finished writes (a failed one fails the step at hand), then wait for the
-    oldest until at most `at_most` are still going on."""
+def _reap_writes(*, at_most: int | None = None) -> None:
+    """Reap the finished writes (a failed one fails the step at hand), then, with
+    `at_most`, wait for the oldest until no more than that are still going on."""
     for path in list(_WRITING):
         _await_write(path, block=False)
-    for path in list(_WRITING)[:max(0, len(_WRITING) - at_most)]:
-        _await_write(path)
+    if at_most is not None:
+        for path in list(_WRITING)[:max(0, len(_WRITING) - at_most)]:
+            _await_write(path)
+
+
+@atexit.register
+def _await_all_writes() -> None:
+    """A process that ends without a run's teardown (a crash) still leaves whole pickles."""
+    for path in list(_WRITING):
+        with contextlib.suppress(Exception):
+            _await_write(path)
 
 
 WRITE_BEHIND_MIN_ITEMS = 10_000
@@ -164,10 +207,12 @@ class StepStore(dg.ConfigurableIOManager):
 
     base_dir: str = ""
 
-    def _path(self, context: dg.InputContext | dg.OutputContext) -> Path:
-        base = self.base_dir or os.path.join(
+    def _base(self) -> str:
+        return self.base_dir or os.path.join(
             os.environ.get("DAGSTER_HOME", ".dagster_home"), "storage", "concord")
-        return Path(base, *context.asset_key.path, _slot(context) + ".pkl")
+
+    def _path(self, context: dg.InputContext | dg.OutputContext) -> Path:
+        return Path(self._base(), *context.asset_key.path, _slot(context) + ".pkl")
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         """Drop what this run handed over but no consumer took (a step that never ran),
@@ -184,6 +229,17 @@ class StepStore(dg.ConfigurableIOManager):
         if failed:
             raise StepStoreWriteError("; ".join(failed))
 
+    def has_output(self, asset_key: dg.AssetKey, partition_range: tuple[str, str]) -> bool:
+        """Whether an output of the asset for that partition range is stored (and whole)."""
+        start, end = partition_range
+        slot = start if start == end else f"{start}..{end}"
+        path = Path(self._base(), *asset_key.path, slot + ".pkl")
+        try:
+            _await_write(path)
+        except StepStoreWriteError:
+            return False
+        return path.exists()
+
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
         if obj is None:
             return
@@ -192,10 +248,12 @@ class StepStore(dg.ConfigurableIOManager):
         path = self._path(context)
         path.parent.mkdir(parents=True, exist_ok=True)
         _await_write(path)  # an earlier write of this very output
-        _reap_writes(at_most=WRITES_IN_FLIGHT - 1)
-        if (_items(obj) >= WRITE_BEHIND_MIN_ITEMS and hasattr(os, "fork")
-                and _runs_in_this_process(context)):
-            _WRITING[path] = (context.run_id, _write_behind(obj, path))
+        behind = (_items(obj) >= WRITE_BEHIND_MIN_ITEMS and hasattr(os, "fork")
+                  and _runs_in_this_process(context))
+        _reap_writes(at_most=WRITES_IN_FLIGHT - 1 if behind else None)
+        pid = _write_behind(obj, path) if behind else None
+        if pid is not None:
+            _WRITING[path] = (context.run_id, pid)
         else:
             _write(obj, path)
         consumers = _readers(context)
@@ -205,6 +263,7 @@ class StepStore(dg.ConfigurableIOManager):
             _HANDED.pop(path, None)
 
     def load_input(self, context: dg.InputContext) -> Any:
+        _reap_writes()  # an earlier output that failed to store stops the step before it runs
         path = self._path(context)
         handed = _HANDED.get(path)
         if handed is not None and handed.run_id == context.step_context.run_id:

@@ -117,6 +117,7 @@ def test_after_a_real_run_the_plan_is_empty(
 
     assert write_calls(e2e.control) == before
     for plan in (hourly, full):
+        assert plan["ok"] and set(plan["objects"]) == {"companies", "contacts"}
         for name, obj in plan["objects"].items():
             assert obj["counts"]["create"] == obj["counts"]["update"] == 0, name
             assert obj["writes"] == []

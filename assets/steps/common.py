@@ -36,7 +36,8 @@ def fails_at_once_if_permanent(step: Callable[_P, _R]) -> Callable[_P, _R]:
         try:
             return step(*args, **kwargs)
         except NOT_RETRIED as exc:
-            raise dg.Failure(description=str(exc), allow_retries=False) from exc
+            raise dg.Failure(description=f"{type(exc).__name__}: {exc}",
+                             allow_retries=False) from exc
 
     return run
 

@@ -27,6 +27,7 @@ from integration_dags.run import run_sync
 from integration_dags.stewardship import blocked_notice
 from sandbox.harness import SandboxInfo
 from tests.assets.conftest import salesforce_client, wipe_org
+from tests.assets.stewarding import resolve_open_clusters
 
 SYNC = "crm_accounts"
 TRUTH = {"companies": "SELECT company_id, entity_id FROM truth_companies",
@@ -35,7 +36,7 @@ TRUTH = {"companies": "SELECT company_id, entity_id FROM truth_companies",
 
 def sync(instance: dg.DagsterInstance) -> tuple[bool, dict, str | None]:
     """`concord sync crm_accounts` as the CLI runs it (the first time: every partition, one
-    run), on the in-memory instance; with what the CLI tells a person whose run stopped."""
+    run), on the test's instance; with what the CLI tells a person whose run stopped."""
     ok, summary = run_sync(SYNC, instance=instance)
     return ok, summary, None if ok else blocked_notice(SYNC)
 
@@ -195,3 +196,28 @@ def test_first_sync_stops_at_duplicates_and_after_review_one_record_per_real_ent
     assert kept_account["Name"] != "Edited By A Clerk GmbH"
     assert ledger.clusters(sync=SYNC, status="open") == []
     ledger.close()
+
+
+def test_a_stopped_run_whose_stored_records_are_gone_is_run_afresh_not_resumed(
+    sync_env: Path, instance: dg.DagsterInstance, e2e_salesforce: SandboxInfo,
+) -> None:
+    """A resumed run takes the stopped run's standardised records from the step store; if
+    one is missing (a write that failed, a cleaned disk), the next run reads everything
+    again rather than failing on the missing file."""
+    wipe_org(e2e_salesforce)
+    ok, first, _ = sync(instance)
+    assert not ok  # stopped at the duplicate check
+    lost = list(Path(os.environ["DAGSTER_HOME"], "storage", "concord", SYNC)
+                .glob("contacts_standardised/*.pkl"))
+    assert len(lost) == 1
+    lost[0].unlink()
+    resolve_open_clusters(os.environ["CONCORD_LEDGER_URL"])
+
+    ok, second, notice = sync(instance)
+
+    assert ok, (second, notice)
+    [latest] = instance.get_runs(limit=1)
+    assert "concord/resumed-from" not in latest.tags
+    ran = {s.step_key for s in instance.get_run_step_stats(latest.run_id)}
+    assert {f"{SYNC}__contacts_source", f"{SYNC}__contacts_standardised"} <= ran
+    assert second["extracted"] == first["extracted"] and second["created"] > 0

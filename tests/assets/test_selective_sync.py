@@ -68,8 +68,10 @@ def test_a_scope_on_a_column_that_is_not_there_fails_clearly(sync_env: Path) -> 
     result = _extract(SPEC.replace("sales_rep_id: {present", "sales_rep: {present"),
                       sync_env / "platform.sqlite")
     assert not result.success
-    [failure] = [e for e in result.all_events if e.is_step_failure]  # at once: no retries
+    [failure] = [e for e in result.all_events if e.is_step_failure]
     assert "scope names ['sales_rep']" in str(failure.step_failure_data.error)
+    # at once: a wrong spec is not retried (the step policy would wait 5 s, then 10 s)
+    assert not [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
 
 
 def test_a_scope_condition_must_say_something() -> None:

@@ -197,7 +197,7 @@ STYLES = {
 }
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(
     amount=st.decimals(
         min_value=Decimal("-99999999.99"), max_value=Decimal("99999999.99"), places=2,
@@ -213,7 +213,7 @@ def test_round_trip_of_two_place_amounts_in_every_style(amount: Decimal, style: 
     assert parsed == amount, text
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(
     amount=st.decimals(min_value=0, max_value=Decimal("999999.999"), places=3),
     hint=st.sampled_from([",", "."]),

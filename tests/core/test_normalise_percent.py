@@ -96,7 +96,7 @@ def _plain(d: Decimal) -> str:
     return text
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(rate=st.decimals(min_value=0, max_value=Decimal("0.9999"), places=4))
 def test_every_spelling_of_a_rate_parses_back_to_it(rate: Decimal) -> None:
     points = _plain(rate * 100)

@@ -135,7 +135,7 @@ around_eu_fall_back = st.builds(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(
     instant=st.one_of(
         st.datetimes(

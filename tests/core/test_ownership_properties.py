@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from concord.ownership import (
@@ -119,7 +119,7 @@ def _sync(row: dict, sf: dict, baseline: dict | None, own: Any) -> tuple[Any, di
     return diff, {**row, **diff.to_platform}, stored_in_salesforce(diff.to_salesforce, sf)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300)
 @given(LEADS, RULES, edits(), edits())
 def test_records_converge_and_concords_writes_never_echo(leads, rule, first, second) -> None:
     own = parse_ownership(COMPANIES, {"leads": leads, "on_conflict": rule})

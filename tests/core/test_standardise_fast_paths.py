@@ -17,7 +17,7 @@ from typing import Any
 import phonenumbers
 import pytest
 from email_validator import EmailNotValidError, validate_email
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from concord.errors import ValidationError
@@ -32,7 +32,7 @@ from integration_dags.local import PROJECT_ROOT
 
 SPEC = load_sync_spec(PROJECT_ROOT / "mappings" / "crm_accounts.yaml")
 T = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
-PROPERTY = settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=1500)
 FEWER = settings(PROPERTY, max_examples=300)  # each example standardises several records
 
 
