@@ -157,18 +157,17 @@ def resumable_from(
     failed = [step for step, st in status.items() if st != "SUCCESS"]
     if not failed or not all(step.endswith("_deduped") for step in failed):
         return None
+    reused = _reused_assets(job)
     if RESUMED_TAG in last.tags:
         origin = last.tags[RESUMED_TAG]
-    else:
-        reused = ("__".join(k.path) for k in _reused_assets(job))  # their step keys
-        if not all(status.get(step) == "SUCCESS" for step in reused):
-            return None
+    elif all(status.get("__".join(k.path)) == "SUCCESS" for k in reused):  # their step keys
         origin = last.run_id
+    else:
+        return None
     from integration_dags.resources import build_resources
 
     store = build_resources()["step_store"]  # an output whose pickle was lost: run afresh
-    stored = all(store.has_output(k, partition_range) for k in _reused_assets(job))
-    return origin if stored else None
+    return origin if all(store.has_output(k, partition_range) for k in reused) else None
 
 
 def _execute_without_output_capture(

@@ -119,12 +119,12 @@ def _await_write(path: Path, *, block: bool = True) -> None:
         return
     try:
         pid, status = os.waitpid(writing[1], 0 if block else os.WNOHANG)
+        if pid == 0:  # still writing
+            return
+        code = os.waitstatus_to_exitcode(status)
     except ChildProcessError:  # reaped elsewhere: the file tells whether it was written
-        pid, status = writing[1], 0 if path.exists() else 1 << 8
-    if pid == 0:  # still writing
-        return
+        code = 0
     del _WRITING[path]
-    code = os.waitstatus_to_exitcode(status)
     reason_file = _reason_file(path, writing[1])
     reason = reason_file.read_text() if reason_file.exists() else f"exit code {code}"
     reason_file.unlink(missing_ok=True)
@@ -199,7 +199,11 @@ def _slot(context: dg.InputContext | dg.OutputContext) -> str:
     if not context.has_asset_partitions:
         return "__all__"
     r = context.asset_partition_key_range
-    return r.start if r.start == r.end else f"{r.start}..{r.end}"
+    return _range_slot(r.start, r.end)
+
+
+def _range_slot(start: str, end: str) -> str:
+    return start if start == end else f"{start}..{end}"
 
 
 class StepStore(dg.ConfigurableIOManager):
@@ -207,12 +211,13 @@ class StepStore(dg.ConfigurableIOManager):
 
     base_dir: str = ""
 
-    def _base(self) -> str:
-        return self.base_dir or os.path.join(
+    def _stored(self, asset_key: dg.AssetKey, slot: str) -> Path:
+        base = self.base_dir or os.path.join(
             os.environ.get("DAGSTER_HOME", ".dagster_home"), "storage", "concord")
+        return Path(base, *asset_key.path, slot + ".pkl")
 
     def _path(self, context: dg.InputContext | dg.OutputContext) -> Path:
-        return Path(self._base(), *context.asset_key.path, _slot(context) + ".pkl")
+        return self._stored(context.asset_key, _slot(context))
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         """Drop what this run handed over but no consumer took (a step that never ran),
@@ -231,9 +236,7 @@ class StepStore(dg.ConfigurableIOManager):
 
     def has_output(self, asset_key: dg.AssetKey, partition_range: tuple[str, str]) -> bool:
         """Whether an output of the asset for that partition range is stored (and whole)."""
-        start, end = partition_range
-        slot = start if start == end else f"{start}..{end}"
-        path = Path(self._base(), *asset_key.path, slot + ".pkl")
+        path = self._stored(asset_key, _range_slot(*partition_range))
         try:
             _await_write(path)
         except StepStoreWriteError:
