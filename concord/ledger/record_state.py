@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from concord.ledger.base import LedgerBase, chunked, now_utc, unique
+from concord.ledger.base import LedgerBase, now_utc, unique
 from concord.ledger.schema import match_keys, record_state
 
 
@@ -52,27 +52,26 @@ class RecordStateStore(LedgerBase):
         """
         if not keys:
             return
-        by_names: dict[tuple[str, ...], list[str]] = {}
-        for rid, names in keys.items():
-            by_names.setdefault(tuple(sorted(names)), []).append(rid)
         rows = [
             {"system": system, "obj": obj, "record_id": rid, "key_name": name, "key_value": value}
             for rid, names in keys.items()
             for name, value in names.items()
             if value is not None
         ]
+        gone = [{"b_id": rid, "b_name": name}
+                for rid, names in keys.items() for name, value in names.items() if value is None]
+        # An upsert per key kept and a delete per key dropped: a load's new records (all
+        # keys given, none stored) cost one insert each, not a delete by IN list first.
         delete = sa.delete(match_keys).where(
             match_keys.c.system == system, match_keys.c.obj == obj,
-            match_keys.c.record_id.in_(sa.bindparam("ids", expanding=True)),
-            match_keys.c.key_name.in_(sa.bindparam("names", expanding=True)),
+            match_keys.c.record_id == sa.bindparam("b_id"),
+            match_keys.c.key_name == sa.bindparam("b_name"),
         )
+        upsert = self._upsert(match_keys, ["system", "obj", "record_id", "key_name"],
+                              ["key_value"])
         with self._write() as conn:
-            for names, record_ids in by_names.items():
-                if not names:
-                    continue
-                for part in chunked(record_ids):
-                    conn.execute(delete, {"ids": list(part), "names": list(names)})
-            self._insert_many(conn, sa.insert(match_keys), rows)
+            self._execute_many(conn, delete, gone)
+            self._insert_many(conn, upsert, rows)
 
     def find_by_keys(
         self, system: str, obj: str, key_name: str, values: Iterable[str]
