@@ -14,6 +14,7 @@ import dagster as dg
 
 from integration_dags.schedules import RANGE_END, RANGE_START, incremental_range, range_tags
 from integration_dags.summary import empty_summary, summarise_run
+from resources.step_store import freezing_stored_outputs
 
 STORAGE_KEYS = ("storage", "run_storage", "event_log_storage", "schedule_storage")
 EVENT_BATCH_SIZE = 1000
@@ -206,13 +207,15 @@ def _execute_without_output_capture(
 @contextmanager
 def _batch_gc() -> Iterator[None]:
     """Collect cycles less often during a run, and never rescan what was loaded before it
-    (definitions, libraries); Python's defaults come back afterwards."""
+    (definitions, libraries) nor what its steps stored (`freezing_stored_outputs`);
+    Python's defaults come back afterwards."""
     threshold = gc.get_threshold()
     gc.collect()
     gc.freeze()
     gc.set_threshold(RUN_GC_THRESHOLD, *threshold[1:])
     try:
-        yield
+        with freezing_stored_outputs():
+            yield
     finally:
         gc.set_threshold(*threshold)
         gc.unfreeze()

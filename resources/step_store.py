@@ -35,6 +35,7 @@ import gc
 import os
 import pickle
 import signal
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,28 @@ def _await_all_writes() -> None:
             _await_write(path)
 
 
+_FREEZE_STORED = False  # within a run: see freezing_stored_outputs
+
+
+@contextlib.contextmanager
+def freezing_stored_outputs() -> Iterator[None]:
+    """Within it, storing a step output first moves everything alive to the collector's
+    permanent generation (gc.freeze), as Python's gc docs advise before a fork: the
+    outputs and what they were built from outlive the step, so the next steps' young
+    collections stop rescanning them, and a collection in the run no longer writes to
+    the pages a forked writer shares. Frozen objects are still freed by reference
+    counting; only cycles among them wait for the caller's gc.unfreeze after the run.
+    Measured over an initial load (100,000 companies): the collector's time in the two
+    runs 3.2 + 5.0 s -> 1.8 + 4.3 s. Outside it (tests, the UI's step processes) nothing
+    is frozen."""
+    global _FREEZE_STORED
+    _FREEZE_STORED = True
+    try:
+        yield
+    finally:
+        _FREEZE_STORED = False
+
+
 WRITE_BEHIND_MIN_ITEMS = 10_000
 """Outputs holding fewer items are pickled inline: a fork costs the run more than their
 pickle (the parent then copies every page it touches), 2 s over an hourly run's steps."""
@@ -248,6 +271,8 @@ class StepStore(dg.ConfigurableIOManager):
             return
         for stale in [p for p, h in _HANDED.items() if h.run_id != context.run_id]:
             del _HANDED[stale]  # left by a run that died before its teardown
+        if _FREEZE_STORED:
+            gc.freeze()
         path = self._path(context)
         path.parent.mkdir(parents=True, exist_ok=True)
         _await_write(path)  # an earlier write of this very output

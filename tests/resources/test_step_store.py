@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import pickle
 import threading
@@ -124,6 +125,25 @@ def test_small_outputs_are_pickled_inline_without_a_fork(
         assert dg.materialize([records, counted], resources=resources, instance=instance).success
     with open(tmp_path / "records" / "__all__.pkl", "rb") as fh:
         assert pickle.load(fh) == SEEN["produced"]
+
+
+def _frozen_after_materialising(tmp_path: Path) -> int:
+    resources = {"step_store": StepStore(base_dir=str(tmp_path))}
+    gc.unfreeze()
+    try:
+        with dg.instance_for_test() as instance:
+            assert dg.materialize([records, counted], resources=resources,
+                                  instance=instance).success
+        return gc.get_freeze_count()
+    finally:
+        gc.unfreeze()
+
+
+def test_within_a_run_stored_outputs_leave_the_cycle_collectors_reach(tmp_path: Path) -> None:
+    with step_store.freezing_stored_outputs():
+        assert _frozen_after_materialising(tmp_path / "run") > 0
+    # tests, the UI's step processes: the collector keeps every object it had
+    assert _frozen_after_materialising(tmp_path / "outside") == 0
 
 
 @dataclasses.dataclass
