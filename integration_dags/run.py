@@ -24,14 +24,13 @@ REUSED_STEPS = ("_source", "_standardised")
 """Steps whose outputs a run resumed after the duplicate check takes from the step store."""
 RESUMED_TAG = "concord/resumed-from"
 """On a resumed run: the run whose extracted and standardised records it used."""
-RUN_GC_THRESHOLDS = (100_000, 100, 100)
-"""The collector's thresholds during a run (Python's defaults: 700, 10, 10). Allocations
-between young-generation collections: a run builds a few objects per record per step,
-hundreds of thousands at once, none of them in cycles worth chasing that often (measured
-15% of an initial load's time). Young collections between the older ones: what survives
-a young collection is nearly always a step's output, which freezing_stored_outputs takes
-out of reach when the step ends; at 10, a re-run after the steward spent 1.0 s on
-middle-generation collections, at 100 0.1 s (a gc.callbacks probe, same peak RSS)."""
+RUN_GC_THRESHOLDS = (1_000_000, 100, 100)
+"""The collector's thresholds during a run (Python's defaults: 700, 10, 10). A run builds
+a few objects per record per step, hundreds of thousands at once, nearly all of them a
+step's output and none in cycles worth chasing often: young collections at Python's
+default were 15% of an initial load's time. Each step's garbage is collected once when
+it stores its output (`freezing_stored_outputs`); between, a young collection comes only
+after a million allocations, and an older one after a hundred young ones."""
 
 
 def console_logs() -> dict[str, Any]:
