@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -269,15 +269,53 @@ class LedgerBase:
         if any(isinstance(c.type, sa.JSON) for c in columns):
             conn.execute(stmt, rows)
             return
-        arrays = [
-            sa.cast(sa.bindparam(f"arr_{i}", type_=postgresql.ARRAY(c.type)),
-                    postgresql.ARRAY(c.type))
-            for i, c in enumerate(columns)
-        ]
-        unnested = sa.func.unnest(*arrays).table_valued(*names).render_derived()
+        unnested = self._unnested({n: c.type for n, c in zip(names, columns, strict=True)})
         query = stmt.from_select(names, sa.select(*(unnested.c[n] for n in names)))
         for part in chunked(rows, PG_CHUNK):
-            conn.execute(query, {f"arr_{i}": [r[n] for r in part] for i, n in enumerate(names)})
+            conn.execute(query, self._arrays(names, part))
+
+    @staticmethod
+    def _unnested(types: Mapping[str, Any]) -> Any:
+        """unnest(col1[], col2[], ...) AS (name1, name2, ...): rows sent as one array per
+        column (bindparams arr_0, arr_1, ... filled by `_arrays`)."""
+        arrays = [
+            sa.cast(sa.bindparam(f"arr_{i}", type_=postgresql.ARRAY(t)), postgresql.ARRAY(t))
+            for i, t in enumerate(types.values())
+        ]
+        return sa.func.unnest(*arrays).table_valued(*types).render_derived()
+
+    @staticmethod
+    def _arrays(names: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+        return {f"arr_{i}": [r[n] for r in rows] for i, n in enumerate(names)}
+
+    def _update_rows(
+        self,
+        conn: sa.Connection,
+        key: sa.Column[Any],
+        fields: Mapping[str, Any],
+        values_of: Callable[[Mapping[str, Any]], dict[str, Any]],
+        rows: list[dict[str, Any]],
+    ) -> int | None:
+        """UPDATE key's table SET values_of(row) WHERE key = row['key'], for every row.
+
+        `fields` names each row's values with their types, 'key' first; `values_of` gets
+        them as SQL expressions. SQLite runs it as an executemany through the driver
+        (`_execute_many`); PostgreSQL as one UPDATE ... FROM unnest(...) per PG_CHUNK
+        rows, where psycopg2's executemany sent a statement per 100 rows and reported no
+        row count (confirming a load's 230,000 outbox rows took 20 s). Returns the rows
+        updated, or None where the driver does not say."""
+        if not rows:
+            return 0
+        table: sa.Table = key.table  # type: ignore[assignment]
+        names = list(fields)
+        if conn.dialect.name != "postgresql":
+            binds = {n: sa.bindparam(f"b_{n}", type_=t) for n, t in fields.items()}
+            stmt = sa.update(table).where(key == binds["key"]).values(values_of(binds))
+            return self._execute_many(conn, stmt, [{f"b_{n}": r[n] for n in names} for r in rows])
+        unnested = self._unnested(fields)
+        stmt = sa.update(table).where(key == unnested.c.key).values(values_of(unnested.c))
+        return sum(conn.execute(stmt, self._arrays(names, part)).rowcount
+                   for part in chunked(rows, PG_CHUNK))
 
     def _select_in(
         self,

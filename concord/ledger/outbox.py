@@ -125,35 +125,30 @@ class OutboxStore(LedgerBase):
         else:
             bump = sa.literal(0)
         clears_error = state in ("pending", "sent", "confirmed")
-        stmt = (
-            sa.update(outbox)
-            .where(outbox.c.idempotency_key == sa.bindparam("b_key"))
-            .values(
-                state=state,
-                attempts=outbox.c.attempts + bump,
-                target_id=sa.func.coalesce(
-                    sa.bindparam("b_target_id", type_=sa.String()), outbox.c.target_id
-                ),
-                error=sa.case(
-                    (sa.bindparam("b_keep_error", type_=sa.Integer()) == 1, outbox.c.error),
-                    else_=sa.bindparam("b_error", type_=sa.Text()),
-                ),
-                updated_at=sa.bindparam("b_now", type_=outbox.c.updated_at.type),
-            )
-        )
         now = now_utc()
-        params = [
+
+        def values(row: Mapping[str, Any]) -> dict[str, Any]:
+            return {
+                "state": state,
+                "attempts": outbox.c.attempts + bump,
+                "target_id": sa.func.coalesce(row["target_id"], outbox.c.target_id),
+                "error": sa.case((row["keep_error"] == 1, outbox.c.error), else_=row["error"]),
+                "updated_at": sa.literal(now, type_=outbox.c.updated_at.type),
+            }
+
+        fields = {"key": sa.String(), "target_id": sa.String(), "keep_error": sa.Integer(),
+                  "error": sa.Text()}
+        rows = [
             {
-                "b_key": k,
-                "b_target_id": target_ids.get(k),
-                "b_keep_error": int(k not in errors and not clears_error),
-                "b_error": errors.get(k),
-                "b_now": now,
+                "key": k,
+                "target_id": target_ids.get(k),
+                "keep_error": int(k not in errors and not clears_error),
+                "error": errors.get(k),
             }
             for k in keys
         ]
         with self._write() as conn:
-            if self._execute_many(conn, stmt, params) != len(keys):
+            if self._update_rows(conn, outbox.c.idempotency_key, fields, values, rows) != len(keys):
                 stored = self._stored_keys(conn, keys)
                 missing = [k for k in keys if k not in stored]
                 if missing:  # the transaction rolls back: nothing is half-marked
