@@ -30,7 +30,9 @@ a few objects per record per step, hundreds of thousands at once, nearly all of 
 step's output and none in cycles worth chasing often: young collections at Python's
 default were 15% of an initial load's time. Each step's garbage is collected once when
 it stores its output (`freezing_stored_outputs`); between, a young collection comes only
-after a million allocations, and an older one after a hundred young ones."""
+once a million more tracked objects were made than freed, a middle-generation one after
+a hundred young ones, and a full one after a hundred of those (and Python's own rule that
+a quarter of the long-lived objects must be new)."""
 
 
 def console_logs() -> dict[str, Any]:

@@ -167,13 +167,15 @@ def freezing_stored_outputs() -> Iterator[None]:
     wait for the caller's gc.unfreeze after the run. With young collections otherwise
     rare in a run (RUN_GC_THRESHOLDS), an initial load of 100,000 companies spent
     1.6 + 2.1 s in the collector over its two runs, against 3.2 + 5.0 s before, at the
-    same peak RSS. Outside it (tests, the UI's step processes) nothing is frozen."""
+    same peak RSS. Outside it (outside `run_sync`: `dg.materialize` in tests, the UI's
+    run and step processes) nothing is frozen. The collector's state is the process's:
+    one run at a time freezes (nested, the outer setting comes back)."""
     global _FREEZE_STORED
-    _FREEZE_STORED = True
+    before, _FREEZE_STORED = _FREEZE_STORED, True
     try:
         yield
     finally:
-        _FREEZE_STORED = False
+        _FREEZE_STORED = before
 
 
 WRITE_BEHIND_MIN_ITEMS = 10_000

@@ -30,7 +30,8 @@ bulk creates, 28.9 s -> 22.4 s. Sorting the rows by their index key was tried to
 made it worse: the outbox rows are confirmed in the order they were sent."""
 
 PG_CHUNK = 10_000
-"""Rows per INSERT ... SELECT FROM unnest(...) statement on PostgreSQL."""
+"""Rows per INSERT ... SELECT FROM unnest(...) or UPDATE ... FROM unnest(...) statement
+on PostgreSQL."""
 
 ANALYZE_AFTER_ROWS = 5_000
 """PostgreSQL: refresh planner statistics after a batch this large. Without them, the
@@ -298,12 +299,14 @@ class LedgerBase:
     ) -> int | None:
         """UPDATE key's table SET values_of(row) WHERE key = row['key'], for every row.
 
-        `fields` names each row's values with their types, 'key' first; `values_of` gets
-        them as SQL expressions. SQLite runs it as an executemany through the driver
+        `fields` names each row's values with their types, one of them 'key'; `values_of`
+        gets them as SQL expressions. Keys must be unique (PostgreSQL would apply one of
+        two rows for a key, SQLite both in turn), and no field may be JSON (arrays of it
+        do not adapt). SQLite runs it as an executemany through the driver
         (`_execute_many`); PostgreSQL as one UPDATE ... FROM unnest(...) per PG_CHUNK
-        rows, where psycopg2's executemany sent a statement per 100 rows and reported no
-        row count (confirming a load's 230,000 outbox rows took 20 s). Returns the rows
-        updated, or None where the driver does not say."""
+        rows, where psycopg2's executemany sent one statement a row, 100 a round trip,
+        and reported no row count (confirming a load's 230,000 outbox rows took 20 s).
+        Returns the rows updated, or None where the driver does not say."""
         if not rows:
             return 0
         table: sa.Table = key.table  # type: ignore[assignment]

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from concord.ledger.base import LedgerBase, now_utc, unique
+from concord.ledger.base import LedgerBase, chunked, now_utc, unique
 from concord.ledger.schema import match_keys, record_state
 
 
@@ -58,19 +58,24 @@ class RecordStateStore(LedgerBase):
             for name, value in names.items()
             if value is not None
         ]
-        gone = [{"b_id": rid, "b_name": name}
-                for rid, names in keys.items() for name, value in names.items() if value is None]
-        # An upsert per key kept and a delete per key dropped: a load's new records (all
-        # keys given, none stored) cost one insert each, not a delete by IN list first.
+        gone: dict[str, list[str]] = {}  # key name -> the records that no longer have it
+        for rid, names in keys.items():
+            for name, value in names.items():
+                if value is None:
+                    gone.setdefault(name, []).append(rid)
+        # Kept keys are upserted: a load's new records (nothing stored yet) cost an insert
+        # each, with no delete before. Dropped keys go by IN lists, one per key name.
         delete = sa.delete(match_keys).where(
             match_keys.c.system == system, match_keys.c.obj == obj,
-            match_keys.c.record_id == sa.bindparam("b_id"),
-            match_keys.c.key_name == sa.bindparam("b_name"),
+            match_keys.c.key_name == sa.bindparam("name"),
+            match_keys.c.record_id.in_(sa.bindparam("ids", expanding=True)),
         )
         upsert = self._upsert(match_keys, ["system", "obj", "record_id", "key_name"],
                               ["key_value"])
         with self._write() as conn:
-            self._execute_many(conn, delete, gone)
+            for name, record_ids in gone.items():
+                for part in chunked(record_ids):
+                    conn.execute(delete, {"name": name, "ids": list(part)})
             self._insert_many(conn, upsert, rows)
 
     def find_by_keys(

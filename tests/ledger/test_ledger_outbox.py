@@ -149,3 +149,24 @@ def test_many_entries_in_one_call(ledger: Ledger) -> None:
     assert len(ledger.outbox(states=["sent"])) == 700
     assert ledger.get_outbox(["k5", "nope"])["k5"].state == "sent"
     assert ledger.outbox()[0].created_at.tzinfo == UTC  # type: ignore[union-attr]
+
+
+def test_marking_more_entries_than_one_statement_takes(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from concord.ledger import base
+
+    monkeypatch.setattr(base, "PG_CHUNK", 3)  # PostgreSQL: one UPDATE per 3 rows
+    keys = [f"k{i}" for i in range(10)]
+    ledger.send(entry(k, f"C-{k}") for k in keys)
+    ledger.mark(keys, "confirmed", target_ids={k: f"001{k}" for k in keys[::2]})
+
+    stored = ledger.get_outbox(keys)
+    assert {e.state for e in stored.values()} == {"confirmed"}
+    assert {k: e.target_id for k, e in stored.items()} == {
+        k: (f"001{k}" if i % 2 == 0 else None) for i, k in enumerate(keys)}
+    assert {e.attempts for e in stored.values()} == {1}
+
+    with pytest.raises(LedgerError, match="no entry for 1 key"):
+        ledger.mark([*keys, "k-missing"], "failed", errors={"k-missing": "x"})
+    assert {e.state for e in ledger.get_outbox(keys).values()} == {"confirmed"}  # rolled back

@@ -75,3 +75,16 @@ def test_match_keys_beyond_one_in_list_chunk(ledger: Ledger) -> None:
     found = ledger.find_by_keys("qbo", "Customer", "email", [f"user{i}@x.test" for i in range(700)])
     assert len(found) == 700
     assert found["user5@x.test"] == ["r5", "r705"]
+
+
+def test_match_keys_dropped_beyond_one_in_list_chunk(ledger: Ledger) -> None:
+    kept = {f"r{i}": {"email": f"user{i}@x.test", "vat": f"DE{i}"} for i in range(1_200)}
+    ledger.put_match_keys("qbo", "Customer", kept)
+    # every record loses its e-mail (a delete, say); the first 600 also their VAT id
+    ledger.put_match_keys("qbo", "Customer", {
+        f"r{i}": {"email": None, **({"vat": None} if i < 600 else {})} for i in range(1_200)})
+
+    assert ledger.find_by_keys("qbo", "Customer", "email",
+                               [f"user{i}@x.test" for i in range(1_200)]) == {}
+    vats = ledger.find_by_keys("qbo", "Customer", "vat", [f"DE{i}" for i in range(1_200)])
+    assert vats == {f"DE{i}": [f"r{i}"] for i in range(600, 1_200)}

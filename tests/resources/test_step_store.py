@@ -7,6 +7,7 @@ import gc
 import os
 import pickle
 import threading
+import weakref
 from pathlib import Path
 
 import dagster as dg
@@ -144,6 +145,37 @@ def test_within_a_run_stored_outputs_leave_the_cycle_collectors_reach(tmp_path: 
         assert _frozen_after_materialising(tmp_path / "run") > 0
     # tests, the UI's step processes: the collector keeps every object it had
     assert _frozen_after_materialising(tmp_path / "outside") == 0
+
+
+class _Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+CYCLES: list[weakref.ref[_Cycle]] = []
+
+
+@dg.asset(io_manager_key="step_store")
+def leaves_a_cycle() -> list[int]:
+    CYCLES.append(weakref.ref(_Cycle()))  # garbage at once, for the cycle collector only
+    return [1, 2, 3]
+
+
+def test_a_steps_cyclic_garbage_is_collected_before_what_lives_is_frozen(
+    tmp_path: Path,
+) -> None:
+    resources = {"step_store": StepStore(base_dir=str(tmp_path))}
+    CYCLES.clear()
+    gc.unfreeze()
+    gc.disable()  # no collection but the one a stored output makes
+    try:
+        with step_store.freezing_stored_outputs(), dg.instance_for_test() as instance:
+            assert dg.materialize([leaves_a_cycle], resources=resources,
+                                  instance=instance).success
+            assert CYCLES and CYCLES[0]() is None  # not frozen with the step's output
+    finally:
+        gc.enable()
+        gc.unfreeze()
 
 
 @dataclasses.dataclass
