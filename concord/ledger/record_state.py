@@ -52,17 +52,15 @@ class RecordStateStore(LedgerBase):
         """
         if not keys:
             return
-        rows = [
-            {"system": system, "obj": obj, "record_id": rid, "key_name": name, "key_value": value}
-            for rid, names in keys.items()
-            for name, value in names.items()
-            if value is not None
-        ]
+        rows = []
         gone: dict[str, list[str]] = {}  # key name -> the records that no longer have it
         for rid, names in keys.items():
             for name, value in names.items():
                 if value is None:
                     gone.setdefault(name, []).append(rid)
+                else:
+                    rows.append({"system": system, "obj": obj, "record_id": rid,
+                                 "key_name": name, "key_value": value})
         # Kept keys are upserted: a load's new records (nothing stored yet) cost an insert
         # each, with no delete before. Dropped keys go by IN lists, one per key name.
         delete = sa.delete(match_keys).where(

@@ -143,7 +143,7 @@ def _frozen_after_materialising(tmp_path: Path) -> int:
 def test_within_a_run_stored_outputs_leave_the_cycle_collectors_reach(tmp_path: Path) -> None:
     with step_store.freezing_stored_outputs():
         assert _frozen_after_materialising(tmp_path / "run") > 0
-    # tests, the UI's step processes: the collector keeps every object it had
+    # outside run_sync (dg.materialize, the UI's processes): the collector keeps everything
     assert _frozen_after_materialising(tmp_path / "outside") == 0
 
 
