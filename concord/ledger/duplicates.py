@@ -278,13 +278,11 @@ class DuplicateStore(LedgerBase):
 
     def clusters_of(self, system: str, obj: str, record_keys: Iterable[str]) -> dict[str, str]:
         """record_key -> cluster id it belongs to (for the records of one system object)."""
-        keys = unique(record_keys)
-        query = sa.select(duplicate_members.c.record_key, duplicate_members.c.cluster_id).where(
-            duplicate_members.c.system == system, duplicate_members.c.obj == obj,
-            duplicate_members.c.record_key.in_(sa.bindparam("keys", expanding=True)),
-        )
-        out: dict[str, str] = {}
+        def build(wanted: sa.ColumnElement[bool]) -> sa.Select[Any]:
+            return sa.select(duplicate_members.c.record_key, duplicate_members.c.cluster_id).where(
+                duplicate_members.c.system == sa.bindparam("system"),
+                duplicate_members.c.obj == sa.bindparam("obj"), wanted)
+
         with self._read() as conn:
-            for part in chunked(keys):
-                out.update(conn.execute(query, {"keys": list(part)}).all())
-        return out
+            return dict(self._select_in(conn, build, duplicate_members.c.record_key,
+                                        {"system": system, "obj": obj}, unique(record_keys)))

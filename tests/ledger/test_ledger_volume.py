@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from concord.ledger import Ledger, XrefLink
+from concord.ledger.base import IN_CHUNK, SCAN_FROM_VALUES, SCAN_SHARE
 
 N = 300_000
 
@@ -55,3 +57,57 @@ def test_a_batch_larger_than_one_statement(ledger: Ledger) -> None:
     assert len(hashes) == len(ids)
     assert (hashes["r000000"], hashes["r000001"]) == ("h2", "h")
     assert ledger.golden_ids("qbo", "Customer", ids[-3:]) == {rid: f"g{rid}" for rid in ids[-3:]}
+
+
+def _selects(ledger: Ledger) -> list[str]:
+    """The SELECT statements the ledger sends from now on."""
+    sent: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append(statement)
+
+    sa.event.listen(ledger.engine, "before_cursor_execute", seen)
+    return sent
+
+
+def test_a_lookup_of_most_records_reads_them_in_one_scan(ledger: Ledger) -> None:
+    """An initial load asks for every record it has: from SCAN_FROM_VALUES values on, a
+    lookup that wants a good share of what is stored reads it in one statement (after a
+    count), and answers exactly as IN lists do: values not stored are left out, other
+    objects' rows too, and a golden id linked twice still answers its first link."""
+    n = SCAN_FROM_VALUES + 500
+    ids = [f"003{i:015d}" for i in range(n)]
+    ledger.put_hashes("salesforce", "Contact", {rid: f"h{rid}" for rid in ids})
+    ledger.put_hashes("salesforce", "Account", {ids[0]: "another object's"})
+    ledger.link([XrefLink("contact", f"g{i}", "salesforce", "Contact", rid)
+                 for i, rid in enumerate(ids)])
+    ledger.link([XrefLink("contact", "g0", "salesforce", "Contact", "003999999999999999")])
+    asked = [*ids, "003unknown"]
+    goldens = [f"g{i}" for i in range(n)]
+
+    sent = _selects(ledger)
+    hashes = ledger.get_hashes("salesforce", "Contact", asked)
+    targets = ledger.system_ids(goldens, "salesforce", "Contact")
+    assert len(sent) == 4  # a count and one SELECT each
+
+    assert hashes == {rid: f"h{rid}" for rid in ids}
+    assert targets == {f"g{i}": rid for i, rid in enumerate(ids)}  # g0: its first link
+    few = 2_000  # below SCAN_FROM_VALUES: IN lists
+    by_parts_hashes: dict[str, str] = {}
+    by_parts_targets: dict[str, str] = {}
+    for i in range(0, len(asked), few):
+        by_parts_hashes.update(ledger.get_hashes("salesforce", "Contact", asked[i:i + few]))
+        by_parts_targets.update(ledger.system_ids(goldens[i:i + few], "salesforce", "Contact"))
+    assert (by_parts_hashes, by_parts_targets) == (hashes, targets)
+
+
+def test_a_lookup_of_a_small_share_goes_by_in_lists(ledger: Ledger) -> None:
+    stored = [f"r{i:06d}" for i in range(SCAN_SHARE * SCAN_FROM_VALUES + 1)]
+    ledger.put_hashes("qbo", "Customer", dict.fromkeys(stored, "h"))
+    asked = stored[:SCAN_FROM_VALUES]
+
+    sent = _selects(ledger)
+    assert ledger.get_hashes("qbo", "Customer", asked) == dict.fromkeys(asked, "h")
+    in_lists = -(-SCAN_FROM_VALUES // IN_CHUNK)
+    assert len(sent) == 1 + in_lists  # the count that chose them, then the IN lists
