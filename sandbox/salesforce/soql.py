@@ -9,6 +9,7 @@ values for datetime, date and boolean fields.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -475,10 +476,15 @@ def _compare(op: str, left: Any, lit: Literal, ftype: str) -> bool:
     if left is None:
         return False
     try:
-        return {"=": left == right, "<": left < right, ">": left > right,
-                "<=": left <= right, ">=": left >= right}[op]
+        # only the asked comparison: for the values stored (str, number, bool, date,
+        # datetime) `==` never holds where ordering raises, so one test is enough
+        return _OPERATORS[op](left, right)
     except TypeError:
         return False
+
+
+_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "=": operator.eq, "<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge}
 
 
 _SET_KINDS = frozenset({"string", "number", "boolean"})
@@ -496,41 +502,83 @@ def _in_set(node: Compare, ftype: str, memo: dict[int, frozenset[Any] | None]) -
     return memo[key]
 
 
-def matches(node: Any, record: dict[str, Any], lookup: RecordLookup,
-            memo: dict[int, frozenset[Any] | None] | None = None) -> bool:
+Predicate = Callable[[dict[str, Any]], bool]
+
+
+def predicate(node: Any, lookup: RecordLookup) -> Predicate:
+    """Whether a record passes the WHERE tree `node`, as one function of the record with
+    everything that does not depend on the record (literals, LIKE patterns, IN sets,
+    which comparison) worked out once: a bulk query tests every row of the object. An
+    invalid literal fails per record, as the record-by-record evaluation it replaced
+    did (tests/sandbox/test_salesforce_storage.py holds that one as the reference)."""
     if node is None:
-        return True
-    memo = {} if memo is None else memo
+        return lambda record: True
     if isinstance(node, BoolOp):
+        parts = [predicate(p, lookup) for p in node.parts]
+        if node.op == "NOT":
+            inner = parts[0]
+            return lambda record: not inner(record)
         if node.op == "AND":
-            return all(matches(p, record, lookup, memo) for p in node.parts)
-        if node.op == "OR":
-            return any(matches(p, record, lookup, memo) for p in node.parts)
-        return not matches(node.parts[0], record, lookup, memo)
-    ftype = node.path.leaf.type
-    left = _comparable(ftype, value_of(record, node.path, lookup))
-    if node.op == "LIKE":
-        return left is not None and bool(_like(node.value.value).match(str(left)))
-    if node.op in ("IN", "NOTIN"):
-        members = _in_set(node, ftype, memo)
+            return lambda record: all(p(record) for p in parts)
+        return lambda record: any(p(record) for p in parts)
+    path, op, lit = node.path, node.op, node.value
+    ftype, name = path.leaf.type, path.leaf.name
+    if path.hops:
+        def left_of(record: dict[str, Any]) -> Any:
+            return _comparable(ftype, value_of(record, path, lookup))
+    else:
+        def left_of(record: dict[str, Any]) -> Any:
+            return _comparable(ftype, record.get(name))
+
+    if op == "LIKE":
+        pattern = _like(lit.value)
+        return lambda record: (left := left_of(record)) is not None and bool(
+            pattern.match(str(left)))
+    if op in ("IN", "NOTIN"):
+        members = _in_set(node, ftype, {})
+        want = op == "IN"
         if members is not None:
-            hit = left is not None and left in members
-        else:
-            hit = any(_compare("=", left, lit, ftype) for lit in node.value)
-        return hit if node.op == "IN" else not hit
-    return _compare(node.op, left, node.value, ftype)
+            return lambda record: ((left := left_of(record)) is not None
+                                   and left in members) == want
+        return lambda record: any(_compare("=", left_of(record), one, ftype)
+                                  for one in lit) == want
+
+    def generic(record: dict[str, Any]) -> bool:
+        return _compare(op, left_of(record), lit, ftype)
+
+    if lit.kind in ("null", "range"):
+        return generic
+    try:
+        right = _literal_value(ftype, lit)
+    except (AttributeError, TypeError, ValueError):
+        return generic  # an invalid literal fails per record
+    if op == "!=":
+        return lambda record: (left := left_of(record)) is None or left != right
+    test = _OPERATORS[op]
+
+    def compare(record: dict[str, Any]) -> bool:
+        left = left_of(record)
+        if left is None:
+            return False
+        try:
+            return test(left, right)
+        except TypeError:
+            return False
+    return compare
 
 
 def run(query: Query, rows: list[dict[str, Any]], lookup: RecordLookup) -> list[dict[str, Any]]:
     """Filter, sort and cut `rows`; returns the matching stored records."""
-    memo: dict[int, frozenset[Any] | None] = {}
-    hits = [r for r in rows if matches(query.where, r, lookup, memo)]
+    where = query.where
+    keep = predicate(where, lookup)
+    hits = list(rows) if where is None else [r for r in rows if keep(r)]
     for path, desc, nulls_first in reversed(query.order):
         ftype = path.leaf.type
 
         def key(r: dict[str, Any], path: FieldPath = path, ftype: str = ftype,
                 desc: bool = desc, nulls_first: bool = nulls_first) -> tuple[int, Any]:
-            v = _comparable(ftype, value_of(r, path, lookup))
+            v = _comparable(ftype, r.get(path.leaf.name) if not path.hops
+                            else value_of(r, path, lookup))
             null_rank = 0 if nulls_first else 1
             if desc:
                 null_rank = 1 - null_rank

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from sandbox.salesforce import schema
 from sandbox.salesforce.errors import ApiError, RecordError
-from sandbox.salesforce.state import OrgState, Record
+from sandbox.salesforce.state import BLANK_RECORDS, OrgState, Record
 from sandbox.salesforce.values import (
     is_valid_id,
     normalise_id,
@@ -23,15 +24,6 @@ from sandbox.salesforce.values import (
 )
 
 _EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-SYSTEM_FIELDS = frozenset({"Id", "IsDeleted", "CreatedDate", "CreatedById", "LastModifiedDate",
-                           "LastModifiedById", "SystemModstamp"})
-# What a new record starts from, per sObject (copied per insert; the Id is filled in).
-_BLANK_RECORDS: dict[str, Record] = {
-    o.name: {"Id": None, "IsDeleted": False,
-             **{f.name: False if f.type == "boolean" else None for f in o.fields
-                if f.name not in SYSTEM_FIELDS}}
-    for o in schema.SOBJECTS.values()
-}
 
 
 class UnknownField(RecordError):
@@ -113,6 +105,65 @@ def _coerce(f: schema.FieldDef, value: Any) -> Any:
     return value
 
 
+_TEXT_TYPES = frozenset({"string", "textarea", "phone", "url", "email", "picklist", "combobox"})
+
+
+def _coercer(f: schema.FieldDef) -> Callable[[Any], Any]:
+    """`_coerce` for one field, with the common case (a valid, non-empty string) decided
+    in one test; anything else goes through `_coerce` itself, errors included."""
+    if f.type in ("reference", "id"):
+        def coerce_id(value: Any) -> Any:
+            if type(value) is str and len(value) == 18 and is_valid_id(value):
+                return value
+            return _coerce(f, value)
+        return coerce_id
+    if f.type not in _TEXT_TYPES:
+        return partial(_coerce, f)
+    limit = f.length or math.inf
+    valid: Callable[[str], Any] | None = None
+    if f.type == "email":
+        valid = _EMAIL_RE.match
+    elif f.type == "picklist" and f.restricted_picklist:
+        valid = frozenset(f.picklist).__contains__
+
+    def coerce_text(value: Any) -> Any:
+        if type(value) is str and value and len(value) <= limit and (
+                valid is None or valid(value)):
+            return value
+        return _coerce(f, value)
+    return coerce_text
+
+
+# Per (sObject, creating): field name as written → (field's name, coercer), or None for a
+# name that is skipped (`attributes`, `Id`). Filled on first use, for exact spellings only.
+_Plan = tuple[str, Callable[[Any], Any]] | None
+_PLANS: dict[tuple[str, bool], dict[str, _Plan]] = {}
+_UNPLANNED: Any = object()
+# Per sObject: the fields `_clean` checks after coercion (references, unique values).
+_CHECKED: dict[str, dict[str, schema.FieldDef]] = {
+    o.name: {f.name: f for f in o.fields if f.type == "reference" or f.unique}
+    for o in schema.SOBJECTS.values()}
+
+
+def _plan(o: schema.SObjectDef, name: str, creating: bool) -> _Plan:
+    """How `_clean` writes `name`, or the record error it raises for it."""
+    if name == "attributes":
+        return None
+    f = o.field(name)
+    if f is None:
+        raise unknown_field(o, name)
+    if f.name == "Id":
+        return None  # the record is addressed by Id; it is never written
+    allowed = f.createable if creating else f.updateable
+    if not allowed:
+        raise RecordError(
+            "INVALID_FIELD_FOR_INSERT_UPDATE",
+            f"Unable to create/update fields: {f.name}. Please check the security "
+            "settings of this field and verify that it is read/write for your profile "
+            "or permission set.", [f.name])
+    return f.name, _coercer(f)
+
+
 def find_matches(state: OrgState, o: schema.SObjectDef, field: schema.FieldDef,
                  value: Any) -> list[str]:
     """Live records whose `field` equals `value` (case-insensitive, as SF matches)."""
@@ -148,34 +199,31 @@ class WriteBatch:
         if not o.writable:
             raise RecordError("INVALID_TYPE", f"entity type {o.name} does not support "
                               "this operation", [])
+        plans = _PLANS.setdefault((o.name, creating), {})
         clean: dict[str, Any] = {}
         for name, raw in values.items():
-            if name == "attributes":
-                continue
-            f = o.field(name)
-            if f is None:
-                raise unknown_field(o, name)
-            if f.name == "Id":
-                continue  # the record is addressed by Id; it is never written
-            allowed = f.createable if creating else f.updateable
-            if not allowed:
-                raise RecordError(
-                    "INVALID_FIELD_FOR_INSERT_UPDATE",
-                    f"Unable to create/update fields: {f.name}. Please check the security "
-                    "settings of this field and verify that it is read/write for your profile "
-                    "or permission set.", [f.name])
-            clean[f.name] = _coerce(f, raw)
+            plan = plans.get(name, _UNPLANNED)
+            if plan is _UNPLANNED:
+                plan = _plan(o, name, creating)
+                if name in o.by_name or name == "attributes":
+                    plans[name] = plan
+            if plan is not None:
+                field_name, coerce = plan
+                clean[field_name] = coerce(raw)
         for f in o.required_fields:
             missing = (f.name not in clean and creating) or (
                 f.name in clean and clean[f.name] is None)
             if missing:
                 raise RecordError("REQUIRED_FIELD_MISSING",
                                   f"Required fields are missing: [{f.name}]", [f.name])
+        checked = _CHECKED[o.name]
         for name, value in clean.items():
-            f = o.by_name[name]
-            if f.type == "reference" and value is not None:
+            if value is None or name not in checked:
+                continue
+            f = checked[name]
+            if f.type == "reference":
                 self._check_reference(o, f, value)
-            if f.unique and value is not None:
+            if f.unique:
                 holder = self.state.unique.get((o.name, f.name), {}).get(str(value).lower())
                 if holder is not None and (existing is None or holder != existing["Id"]):
                     raise RecordError(
@@ -215,25 +263,29 @@ class WriteBatch:
 
     def _derive(self, o: schema.SObjectDef, record: Record) -> None:
         if o.name == "Contact":
-            record["Name"] = " ".join(p for p in (record.get("FirstName"),
-                                                  record.get("LastName")) if p)
+            record["Name"] = " ".join([p for p in (record.get("FirstName"),
+                                                   record.get("LastName")) if p])
 
     def insert(self, o: schema.SObjectDef, values: dict[str, Any],
                new_id: str | None = None) -> str:
         clean = self._clean(o, values, creating=True, existing=None)
         # the id counter is saved once, at commit or rollback, not per record
         record_id = new_id or self.state.new_id(o.key_prefix, deferred=True)
-        record = dict(_BLANK_RECORDS[o.name])
+        record = BLANK_RECORDS[o.name].copy()
         record["Id"] = record_id
-        if o.field("OwnerId") is not None:
+        owned = "OwnerId" in record  # the blank record has it iff the sObject does
+        if owned:
             record["OwnerId"] = self.user_id
         record.update(clean)
-        if o.field("OwnerId") is not None and record["OwnerId"] is None:
+        if owned and record["OwnerId"] is None:
             raise RecordError("REQUIRED_FIELD_MISSING", "Required fields are missing: [OwnerId]",
                               ["OwnerId"])
-        record.update({"CreatedDate": self.stamp, "CreatedById": self.user_id,
-                       "LastModifiedDate": self.stamp, "LastModifiedById": self.user_id,
-                       "SystemModstamp": self.stamp})
+        stamp, user_id = self.stamp, self.user_id
+        record["CreatedDate"] = stamp
+        record["CreatedById"] = user_id
+        record["LastModifiedDate"] = stamp
+        record["LastModifiedById"] = user_id
+        record["SystemModstamp"] = stamp
         self._derive(o, record)
         self._remember(o, record_id)
         self.state.records[o.name][record_id] = record
@@ -283,8 +335,13 @@ class WriteBatch:
             raise RecordError("DUPLICATE_EXTERNAL_ID",
                               f"The value '{value}' for field {field.name} is used by "
                               f"{len(hits)} records", [field.name])
-        key = field.name.lower()
-        body = {k: v for k, v in values.items() if k.lower() != key}
+        if values.keys() <= o.by_name.keys():
+            # exact field names only (Bulk API rows): no other key can spell `field`
+            body = dict(values)
+            body.pop(field.name, None)
+        else:
+            key = field.name.lower()
+            body = {k: v for k, v in values.items() if k.lower() != key}
         if hits:
             return self.update(o, hits[0], body), False
         if field.name == "Id":

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import base64
 import csv
+import gc
 import io
 import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from starlette.responses import Response
@@ -29,6 +33,21 @@ DELIMITERS = {"COMMA": ",", "TAB": "\t", "PIPE": "|", "SEMICOLON": ";", "CARET":
 LINE_ENDINGS = {"LF": "\n", "CRLF": "\r\n"}
 INGEST_OPERATIONS = ("insert", "upsert", "update", "delete", "hardDelete")
 _PUBLIC_SKIP = ("_data", "_success", "_failed", "_unprocessed", "_rows", "_columns")
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a job runs. A job allocates a few short-lived
+    containers per row (next to no cycles), and every collection they trigger walks all
+    the records the org holds, hundreds of thousands after a load; the first collection
+    after the job frees whatever it would have."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _invalid_job(message: str) -> ApiError:
@@ -153,7 +172,8 @@ def patch_ingest_job(org: Org, req: ApiRequest, session: Session) -> Response:
             job["_unprocessed"] = job.get("_data", "")
         elif target == "UploadComplete" and job["state"] == "Open":
             job["state"] = "UploadComplete"
-            _process(org.state, job, session)
+            with _gc_paused():
+                _process(org.state, job, session)
         else:
             raise ApiError(400, "INVALIDJOBSTATE",
                            f"Cannot change job state from {job['state']} to {target}")
@@ -195,26 +215,17 @@ def _process(state: OrgState, job: dict[str, Any], session: Session) -> None:
     if operation in ("delete", "hardDelete") and [c[0] for c in columns] != ["Id"]:
         _fail_job(job, "InvalidBatch : The 'delete' batch must contain only 'Id'")
         return
-    seen: dict[str, int] = {}
+    seen: Counter[str] = Counter()
     if ext is not None:
         position = next((i for i, c in enumerate(columns) if c[0] == ext.name), None)
         if position is None:
             _fail_job(job, f"InvalidBatch : Field name not found : {ext.name}")
             return
-        for r in body_rows:
-            if position < len(r) and r[position]:
-                seen[r[position].lower()] = seen.get(r[position].lower(), 0) + 1
+        seen.update(r[position].lower() for r in body_rows if position < len(r) and r[position])
     out_delim = delimiter
     eol = LINE_ENDINGS[job["lineEnding"]]
-    success = io.StringIO()
-    failed = io.StringIO()
-    success_writer = csv.writer(success, delimiter=out_delim, lineterminator=eol,
-                                quoting=csv.QUOTE_ALL)
-    failed_writer = csv.writer(failed, delimiter=out_delim, lineterminator=eol,
-                               quoting=csv.QUOTE_ALL)
-    header_text = delimiter.join(header)
-    success.write(f'"sf__Id"{out_delim}"sf__Created"{out_delim}{header_text}{eol}')
-    failed.write(f'"sf__Id"{out_delim}"sf__Error"{out_delim}{header_text}{eol}')
+    succeeded: list[list[str]] = []  # result rows, written in one go after the loop
+    failed_rows: list[list[str]] = []
     batch = WriteBatch(state, session.user_id)
     n_failed = 0
     for row in body_rows:
@@ -242,12 +253,21 @@ def _process(state: OrgState, job: dict[str, Any], session: Session) -> None:
                     raise RecordError("DUPLICATE_EXTERNAL_ID",
                                       f"Duplicate external id specified: {key}", [ext.name])
                 rid, created = batch.upsert(o, ext, key, values)
-            success_writer.writerow([rid, "true" if created else "false", *row])
+            succeeded.append([rid, "true" if created else "false", *row])
         except RecordError as exc:
             batch.rollback_to(savepoint)
             n_failed += 1
-            failed_writer.writerow([row_id, exc.as_bulk_text(), *row])
+            failed_rows.append([row_id, exc.as_bulk_text(), *row])
     batch.commit()
+    header_text = delimiter.join(header)
+    success = io.StringIO()
+    success.write(f'"sf__Id"{out_delim}"sf__Created"{out_delim}{header_text}{eol}')
+    csv.writer(success, delimiter=out_delim, lineterminator=eol,
+               quoting=csv.QUOTE_ALL).writerows(succeeded)
+    failed = io.StringIO()
+    failed.write(f'"sf__Id"{out_delim}"sf__Error"{out_delim}{header_text}{eol}')
+    csv.writer(failed, delimiter=out_delim, lineterminator=eol,
+               quoting=csv.QUOTE_ALL).writerows(failed_rows)
     elapsed_ms = max(1, round((time.perf_counter() - started) * 1000))
     job.update({
         "state": "JobComplete", "numberRecordsProcessed": len(body_rows),
@@ -331,22 +351,40 @@ def _csv_cell(value: Any, ftype: str) -> str:
     return str(value)
 
 
+def _csv_rows(query: soql.Query, hits: list[Any], lookup: soql.RecordLookup) -> list[list[str]]:
+    """The result cells (`_csv_cell` of each selected value), built a column at a time:
+    one comprehension per field instead of two calls per cell."""
+    columns = []
+    for path in query.fields:
+        name, ftype = path.leaf.name, path.leaf.type
+        values = ([r.get(name) for r in hits] if not path.hops
+                  else [soql.value_of(r, path, lookup) for r in hits])
+        if ftype == "datetime":
+            cells = [render_bulk_datetime(v) if type(v) is str else _csv_cell(v, ftype)
+                     for v in values]
+        else:
+            cells = [v if type(v) is str else "" if v is None else _csv_cell(v, ftype)
+                     for v in values]
+        columns.append(cells)
+    return [list(row) for row in zip(*columns, strict=True)] if columns else [[] for _ in hits]
+
+
 @api_call
 def create_query_job(org: Org, req: ApiRequest, session: Session) -> Response:
     body = json_body(req)
     if not isinstance(body, dict) or body.get("operation") not in ("query", "queryAll"):
         raise _invalid_job("Invalid operation; expected query or queryAll")
     text = body.get("query") or ""
-    query, hits = run_query(org.state, text, body["operation"] == "queryAll")
-    if query.count_only:
-        raise ApiError(400, "INVALIDJOB", "Aggregate queries are not supported by Bulk API 2.0")
-    job = _new_job(org, req, session, body, "V2Query")
-    job["object"] = query.sobject.name
-    job["query"] = text
-    lookup = lookup_for(org.state)
-    job["_columns"] = [p.text if p.hops else p.leaf.name for p in query.fields]
-    job["_rows"] = [[_csv_cell(soql.value_of(r, p, lookup), p.leaf.type) for p in query.fields]
-                    for r in hits]
+    with _gc_paused():
+        query, hits = run_query(org.state, text, body["operation"] == "queryAll")
+        if query.count_only:
+            raise ApiError(400, "INVALIDJOB",
+                           "Aggregate queries are not supported by Bulk API 2.0")
+        job = _new_job(org, req, session, body, "V2Query")
+        job["object"] = query.sobject.name
+        job["query"] = text
+        job["_columns"] = [p.text if p.hops else p.leaf.name for p in query.fields]
+        job["_rows"] = _csv_rows(query, hits, lookup_for(org.state))
     response = _job_view(job)
     response["state"] = "UploadComplete"
     job.update({"state": "JobComplete", "numberRecordsProcessed": len(hits), "retries": 0,
