@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-_CHECKSUM_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
-_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+CHECKSUM_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
 def sf_id(prefix: str, n: int, pod: str = "5g0") -> str:
@@ -21,14 +21,14 @@ def sf_id(prefix: str, n: int, pod: str = "5g0") -> str:
     body = ""
     while n:
         n, r = divmod(n, 62)
-        body = _BASE62[r] + body
+        body = BASE62[r] + body
     id15 = (prefix + pod + body.rjust(9, "0"))[:15]
     if len(id15) != 15:
         raise ValueError(f"cannot build a 15-char id from {prefix!r}/{pod!r}")
     suffix = ""
     for chunk in (id15[0:5], id15[5:10], id15[10:15]):
         bits = sum(1 << i for i, ch in enumerate(chunk) if "A" <= ch <= "Z")
-        suffix += _CHECKSUM_ALPHABET[bits]
+        suffix += CHECKSUM_ALPHABET[bits]
     return id15 + suffix
 
 

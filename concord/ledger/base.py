@@ -342,13 +342,15 @@ class LedgerBase:
         Asked for at least a quarter as many values as `build` has rows at all (SCAN_SHARE,
         counted from SCAN_FROM_VALUES values on), it reads those rows in one statement
         and keeps the wanted ones, in the statement's order: an initial load asks for
-        every record, ~600 IN-list statements a lookup where one scan does.
+        every record, ~600 IN-list statements a lookup where one scan does. (Rows come as
+        the driver's rows by IN lists, as tuples by the scan: callers unpack them.)
         """
         if len(values) >= SCAN_FROM_VALUES:
             everything = build(sa.true())
-            stored = conn.execute(sa.select(sa.func.count()).select_from(
-                everything.order_by(None).subquery()), fixed).scalar_one()
-            if len(values) * SCAN_SHARE >= stored:
+            enough = len(values) * SCAN_SHARE  # counting stops past it: a big table's
+            stored = conn.execute(sa.select(sa.func.count()).select_from(  # lookups stay cheap
+                everything.order_by(None).limit(enough + 1).subquery()), fixed).scalar_one()
+            if stored <= enough:
                 wanted = set(values)
                 compiled = everything.add_columns(column).compile(dialect=conn.dialect)
                 args = (tuple(fixed[name] for name in compiled.positiontup)

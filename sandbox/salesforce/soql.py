@@ -490,16 +490,13 @@ _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 _SET_KINDS = frozenset({"string", "number", "boolean"})
 
 
-def _in_set(node: Compare, ftype: str, memo: dict[int, frozenset[Any] | None]) -> frozenset[Any] | None:
+def _in_set(node: Compare, ftype: str) -> frozenset[Any] | None:
     """An IN list as a set of comparable values, built once per query (None: compare one by
     one, for NULL, date and range literals). Concord sends IN lists of thousands of ids."""
-    key = id(node)
-    if key not in memo:
-        lits = node.value if isinstance(node.value, list) else [node.value]
-        memo[key] = (frozenset(_comparable(ftype, _literal_value(ftype, lit)) for lit in lits)
-                     if all(lit.kind in _SET_KINDS for lit in lits) and ftype not in ("date", "datetime")
-                     else None)
-    return memo[key]
+    lits = node.value if isinstance(node.value, list) else [node.value]
+    if all(lit.kind in _SET_KINDS for lit in lits) and ftype not in ("date", "datetime"):
+        return frozenset(_comparable(ftype, _literal_value(ftype, lit)) for lit in lits)
+    return None
 
 
 Predicate = Callable[[dict[str, Any]], bool]
@@ -535,13 +532,16 @@ def predicate(node: Any, lookup: RecordLookup) -> Predicate:
         return lambda record: (left := left_of(record)) is not None and bool(
             pattern.match(str(left)))
     if op in ("IN", "NOTIN"):
-        members = _in_set(node, ftype, {})
+        members = _in_set(node, ftype)
         want = op == "IN"
         if members is not None:
             return lambda record: ((left := left_of(record)) is not None
                                    and left in members) == want
-        return lambda record: any(_compare("=", left_of(record), one, ftype)
-                                  for one in lit) == want
+
+        def any_equal(record: dict[str, Any]) -> bool:
+            left = left_of(record)
+            return any(_compare("=", left, one, ftype) for one in lit) == want
+        return any_equal
 
     def generic(record: dict[str, Any]) -> bool:
         return _compare(op, left_of(record), lit, ftype)

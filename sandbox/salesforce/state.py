@@ -17,7 +17,14 @@ from typing import Any
 
 from sandbox.common.clock import MonotonicClock
 from sandbox.common.store import StateStore
-from sandbox.reference import HOUSE_ACCOUNT_OWNER, INTEGRATION_USER, SALESFORCE_USERS, sf_id
+from sandbox.reference import (
+    BASE62,
+    CHECKSUM_ALPHABET,
+    HOUSE_ACCOUNT_OWNER,
+    INTEGRATION_USER,
+    SALESFORCE_USERS,
+    sf_id,
+)
 from sandbox.salesforce import schema
 from sandbox.salesforce.values import parse_datetime, render_datetime
 
@@ -54,11 +61,9 @@ _LAYOUTS: dict[str, tuple[str, tuple[str, ...]]] = {
     o.name: _layout(o.name) for o in schema.SOBJECTS.values()}
 
 
-_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # sf_id's digits
-_CHECKSUM_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 # the last two base-62 digits of an id, and their bits in the last checksum character
 _PAIRS = [(a + b, ("A" <= a <= "Z") << 3 | ("A" <= b <= "Z") << 4)
-          for a in _BASE62 for b in _BASE62]
+          for a in BASE62 for b in BASE62]
 
 
 @lru_cache(maxsize=64)
@@ -66,7 +71,7 @@ def _id_head(prefix: str, high: int) -> tuple[str, str, int]:
     """For ids `high * 3844 + (0..3843)`: their first 13 characters, first two checksum
     characters and the bits the first 13 give the third (all from `sf_id` itself)."""
     full = sf_id(prefix, high * 3844)
-    return full[:13], full[15:17], _CHECKSUM_ALPHABET.index(full[17])
+    return full[:13], full[15:17], CHECKSUM_ALPHABET.index(full[17])
 
 
 def _format_id(prefix: str, n: int) -> str:
@@ -77,7 +82,7 @@ def _format_id(prefix: str, n: int) -> str:
     high, low = divmod(n, 3844)
     head, checksum, bits = _id_head(prefix, high)
     pair, pair_bits = _PAIRS[low]
-    return head + pair + checksum + _CHECKSUM_ALPHABET[bits | pair_bits]
+    return head + pair + checksum + CHECKSUM_ALPHABET[bits | pair_bits]
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,10 @@ class OrgState:
         # every layout a stored array may name, kept for good: a state dir written before a
         # schema change still decodes
         self._layouts: dict[str, list[str]] = store.get_json("record_layouts", {})
+        for tag, names in _LAYOUTS.values():
+            if self._layouts.get(tag, list(names)) != list(names):  # a crc32 collision
+                raise RuntimeError(f"record layout {tag} of {store} names other fields than "
+                                   "this schema's; start from an empty state dir")
         if any(tag not in self._layouts for tag, _ in _LAYOUTS.values()):
             self._layouts.update({tag: list(names) for tag, names in _LAYOUTS.values()})
             store.put_json("record_layouts", self._layouts)
@@ -122,7 +131,11 @@ class OrgState:
         for sobject, data in self.store.execute("SELECT sobject, data FROM records"):
             record = json.loads(data)
             if type(record) is list:
-                record = dict(zip(layouts[record[0]], record[1:], strict=True))
+                names = layouts.get(record[0])
+                if names is None:
+                    raise RuntimeError(f"a stored {sobject} names record layout {record[0]}, "
+                                       "which this state dir does not describe")
+                record = dict(zip(names, record[1:], strict=True))
             self.records[sobject][record["Id"]] = record
             stamp = parse_datetime(record["SystemModstamp"])
             latest = stamp if latest is None or (stamp and stamp > latest) else latest

@@ -2,7 +2,8 @@
 
 No timing is asserted (machines differ); the durations are printed (`pytest -s`) and
 reported in the hand-off. This guards against chunking and batching mistakes that only
-show at volume (IN-list limits, duplicate keys in one statement, lost rows).
+show at volume (IN-list limits, duplicate keys in one statement, lost rows), and holds
+the one-scan reads of most of a table to the IN-list reads they stand in for.
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from concord.ledger import Ledger, XrefLink
+from concord.ledger import (
+    CandidatePair,
+    ClusterMember,
+    DuplicateCluster,
+    Ledger,
+    OutboxEntry,
+    XrefLink,
+)
 from concord.ledger.base import IN_CHUNK, SCAN_FROM_VALUES, SCAN_SHARE
 
 N = 300_000
@@ -111,3 +119,33 @@ def test_a_lookup_of_a_small_share_goes_by_in_lists(ledger: Ledger) -> None:
     assert ledger.get_hashes("qbo", "Customer", asked) == dict.fromkeys(asked, "h")
     in_lists = -(-SCAN_FROM_VALUES // IN_CHUNK)
     assert len(sent) == 1 + in_lists  # the count that chose them, then the IN lists
+
+
+def test_outbox_entries_and_cluster_members_read_by_scan_as_by_in_lists(ledger: Ledger) -> None:
+    """The other scan readers: whole outbox rows (aware datetimes and all) and the
+    duplicate clusters a load's records belong to."""
+    n = SCAN_FROM_VALUES + 100
+    keys = [f"k{i:06d}" for i in range(n)]
+    ledger.send(OutboxEntry(k, "crm", "salesforce", "Contact", f"g{k}", "upsert", "h")
+                for k in keys)
+    ledger.record_clusters([DuplicateCluster(
+        f"c{i}", "crm", "person", [ClusterMember("platform", "contacts", f"r{2 * i}"),
+                                   ClusterMember("platform", "contacts", f"r{2 * i + 1}")],
+        [CandidatePair(f"r{2 * i}", f"r{2 * i + 1}", 1.0, ["email"])]) for i in range(n // 2)])
+    records = [f"r{i}" for i in range(n + 50)]  # the last 50 in no cluster
+
+    sent = _selects(ledger)
+    entries = ledger.get_outbox([*keys, "unknown"])
+    clusters = ledger.clusters_of("platform", "contacts", records)
+    assert len(sent) == 4  # a count and one SELECT each
+
+    assert list(entries) == keys
+    assert all(e.state == "sent" and e.updated_at.tzinfo is not None for e in entries.values())
+    assert clusters == {f"r{i}": f"c{i // 2}" for i in range(n - n % 2)}
+    few = 1_000
+    by_parts_entries: dict[str, OutboxEntry] = {}
+    by_parts_clusters: dict[str, str] = {}
+    for i in range(0, n + 50, few):
+        by_parts_entries.update(ledger.get_outbox(keys[i:i + few]))
+        by_parts_clusters.update(ledger.clusters_of("platform", "contacts", records[i:i + few]))
+    assert (by_parts_entries, by_parts_clusters) == (entries, clusters)

@@ -101,23 +101,42 @@ def test_stored_arrays_decode_by_their_own_layout_after_a_schema_change(tmp_path
     state.store.close()
 
 
-def _matches(node: Any, record: dict[str, Any], lookup: soql.RecordLookup,
-             memo: dict[int, frozenset[Any] | None]) -> bool:
+def test_a_stored_layout_this_state_dir_does_not_describe_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "salesforce.sqlite3"
+    state = _open(path)
+    state.store.execute("INSERT INTO records VALUES (?, ?, ?)",
+                        (sf_id("001", 6001), "Account", json.dumps(["Account/gone", "x"])))
+    state.store.close()
+    with pytest.raises(RuntimeError, match="Account/gone"):
+        _open(path)
+
+
+def test_a_layout_tag_naming_other_fields_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "salesforce.sqlite3"
+    state = _open(path)
+    layouts = state.store.get_json("record_layouts")
+    tag = next(t for t in layouts if t.startswith("Account/"))
+    state.store.put_json("record_layouts", {**layouts, tag: ["Id", "Name"]})
+    state.store.close()
+    with pytest.raises(RuntimeError, match=tag):
+        _open(path)
+
+def _matches(node: Any, record: dict[str, Any], lookup: soql.RecordLookup) -> bool:
     """The record-by-record WHERE evaluation `soql.predicate` replaced, kept as its reference."""
     if node is None:
         return True
     if isinstance(node, soql.BoolOp):
         if node.op == "AND":
-            return all(_matches(p, record, lookup, memo) for p in node.parts)
+            return all(_matches(p, record, lookup) for p in node.parts)
         if node.op == "OR":
-            return any(_matches(p, record, lookup, memo) for p in node.parts)
-        return not _matches(node.parts[0], record, lookup, memo)
+            return any(_matches(p, record, lookup) for p in node.parts)
+        return not _matches(node.parts[0], record, lookup)
     ftype = node.path.leaf.type
     left = soql._comparable(ftype, soql.value_of(record, node.path, lookup))
     if node.op == "LIKE":
         return left is not None and bool(soql._like(node.value.value).match(str(left)))
     if node.op in ("IN", "NOTIN"):
-        members = soql._in_set(node, ftype, memo)
+        members = soql._in_set(node, ftype)
         if members is not None:
             hit = left is not None and left in members
         else:
@@ -170,4 +189,4 @@ def test_a_compiled_where_answers_as_record_by_record_evaluation(where: str) -> 
     query = soql.parse(f"SELECT Id FROM Account WHERE {where}")
     keep = soql.predicate(query.where, lookup)
     for record in accounts.values():
-        assert keep(record) is _matches(query.where, record, lookup, {}), record
+        assert keep(record) is _matches(query.where, record, lookup), record

@@ -11,6 +11,7 @@ import base64
 import csv
 import gc
 import io
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -35,19 +36,28 @@ INGEST_OPERATIONS = ("insert", "upsert", "update", "delete", "hardDelete")
 _PUBLIC_SKIP = ("_data", "_success", "_failed", "_unprocessed", "_rows", "_columns")
 
 
+_JOBS_RUNNING = 0  # jobs inside _gc_paused, across the server's threads
+_GC_LOCK = threading.Lock()
+
+
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """No cyclic garbage collection while a job runs. A job allocates a few short-lived
     containers per row (next to no cycles), and every collection they trigger walks all
     the records the org holds, hundreds of thousands after a load; the first collection
-    after the job frees whatever it would have."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    after the job frees whatever it would have. Counted, so that a job ending on one
+    thread does not turn the collector back on under another one still running."""
+    global _JOBS_RUNNING
+    with _GC_LOCK:
+        _JOBS_RUNNING += 1
+        gc.disable()
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _GC_LOCK:
+            _JOBS_RUNNING -= 1
+            if not _JOBS_RUNNING:
+                gc.enable()
 
 
 def _invalid_job(message: str) -> ApiError:
