@@ -162,10 +162,13 @@ def _record_batch(scope: StepScope, led: Ledger, batch: list[WriteResult],
     bad = [r for r in batch if not (r.success and r.record_id)]
     ok_keys = {r.key for r in ok}
     if ok:
+        # Each of these is its own transaction, and the content hash goes last (below): a
+        # stored hash equal to the planned one makes the next plan call the write done
+        # ("unchanged"). Bookkeeping cut short before it (a crash) has the next run send
+        # the write again, which is harmless (creates upsert on our external id, updates
+        # go by Id, a delete found done counts as done), and complete it.
         led.mark([keys[r.key] for r in ok], "confirmed",
                  target_ids={keys[r.key]: r.record_id for r in ok if r.record_id})
-        led.put_hashes(target.system, target.object,
-                       {r.key: by_golden[r.key].payload_hash for r in ok})
         led.link(XrefLink(scope.obj.entity, r.key, target.system, target.object, r.record_id,
                           "written") for r in ok if r.record_id)
         led.put_match_keys(target.system, target.object,
@@ -201,3 +204,6 @@ def _record_batch(scope: StepScope, led: Ledger, batch: list[WriteResult],
                    None if r.key in ok_keys else result.failed.get(by_golden[r.key].source_key))
         for r in batch
     )
+    if ok:
+        led.put_hashes(target.system, target.object,
+                       {r.key: by_golden[r.key].payload_hash for r in ok})

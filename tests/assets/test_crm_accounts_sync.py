@@ -198,6 +198,64 @@ def test_daily_limit_stops_cleanly_and_a_rerun_finishes_without_duplicates(
     assert finished["created"] + 200 == len(rows)  # nothing written twice
 
 
+def test_bookkeeping_cut_short_after_a_write_is_completed_by_the_next_run(
+    fresh_org, instance, sf, sync_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the initial load a new company is created in Salesforce, and the process dies
+    before the ledger links the Account to it. The next run sends that write again (the
+    upsert finds the Account by our external id) and links it, so the company's contact
+    is written under it: no record is left unlinked for good, none is created twice."""
+    import os
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from concord.errors import FatalError
+    from concord.ledger.xref import XrefStore
+
+    ok, _ = initial_load(instance)
+    assert ok
+    now = datetime.now(ZoneInfo("Europe/Berlin")).strftime("%Y-%m-%d %H:%M:%S")
+    with sqlite3.connect(sync_env / "platform.sqlite") as con:
+        [synced] = con.execute("SELECT max(company_id) FROM contacts WHERE deleted_at IS NULL "
+                               "AND company_id IN (SELECT id FROM companies WHERE deleted_at "
+                               "IS NULL AND sales_rep_id IS NOT NULL)").fetchone()
+        con.execute(
+            "INSERT INTO companies (name, street, postal_code, city, country, phone, email, "
+            "website, industry, customer_status, sales_rep_id, currency, credit_limit, "
+            "created_at, updated_at) SELECT 'Absturz Probe ' || id, street, postal_code, city, "
+            "country, phone, 'probe@absturz.example', NULL, industry, customer_status, "
+            "sales_rep_id, currency, credit_limit, ?, ? FROM companies WHERE id = ?",
+            (now, now, synced))
+        company = con.execute("SELECT max(id) FROM companies").fetchone()[0]
+        con.execute(
+            "INSERT INTO contacts (company_id, first_name, last_name, email, title, created_at, "
+            "updated_at) VALUES (?, 'Petra', 'Probe', 'petra.probe@absturz.example', 'CEO', "
+            "?, ?)", (company, now, now))
+    link = XrefStore.link
+
+    def dies_linking_what_was_written(self: XrefStore, links) -> None:
+        links = list(links)
+        if any(lk.reason == "written" for lk in links):
+            raise FatalError("the process died here")
+        link(self, links)
+
+    monkeypatch.setattr(XrefStore, "link", dies_linking_what_was_written)
+    ok, _ = run(instance)
+    assert not ok
+    [probe] = [a for a in accounts(sf) if a["Name"] == f"Absturz Probe {synced}"]
+    monkeypatch.setattr(XrefStore, "link", link)
+
+    ok, finished = run(instance)
+    assert ok, finished
+    assert [a["Id"] for a in accounts(sf) if a["Name"].startswith("Absturz Probe")] == [probe["Id"]]
+    written = [c["AccountId"] for c in contacts(sf) if c["Email"] == "petra.probe@absturz.example"]
+    assert written == [probe["Id"]], "the contact waits for an Account the ledger never linked"
+    from concord.ledger import Ledger
+
+    with Ledger.open(os.environ["CONCORD_LEDGER_URL"]) as led:
+        assert led.golden_ids("salesforce", "Account", [probe["Id"]]) == {
+            probe["Id"]: probe["Concord_Id__c"]}
+
 def test_edits_on_either_side_wake_the_sensor_once(sync_env: Path, e2e_salesforce) -> None:
     """The platform's edit history and Salesforce's SystemModstamp, each with a cursor;
     Concord's own Salesforce writes (its integration user) do not wake it."""
