@@ -129,6 +129,14 @@ def _memoised(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return run
 
 
+def _driver_args(compiled: Any, params: dict[str, Any]) -> Any:
+    """The named parameters in the form a compiled statement's driver takes them: a tuple
+    in bind order for positional paramstyles (SQLite's `?`), else the dict itself."""
+    if compiled.positional:
+        return tuple(params[name] for name in compiled.positiontup)
+    return params
+
+
 def chunked(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -353,9 +361,7 @@ class LedgerBase:
             if stored <= enough:
                 wanted = set(values)
                 compiled = everything.add_columns(column).compile(dialect=conn.dialect)
-                args = (tuple(fixed[name] for name in compiled.positiontup)
-                        if compiled.positional else fixed)
-                for row in conn.exec_driver_sql(compiled.string, args):
+                for row in conn.exec_driver_sql(compiled.string, _driver_args(compiled, fixed)):
                     if row[-1] in wanted:
                         yield tuple(row[:-1])
                 return
@@ -368,11 +374,7 @@ class LedgerBase:
                 compiled_by_size[len(part)] = compiled
             params: dict[str, Any] = dict(fixed)
             params.update((f"in_{i}", v) for i, v in enumerate(part))
-            if compiled.positional:
-                args: Any = tuple(params[name] for name in compiled.positiontup)
-            else:
-                args = params
-            yield from conn.exec_driver_sql(compiled.string, args).all()
+            yield from conn.exec_driver_sql(compiled.string, _driver_args(compiled, params)).all()
 
     def _upsert(
         self, table: sa.Table, keys: Sequence[str], update: Sequence[str]

@@ -412,6 +412,15 @@ def parse(text: str) -> Query:
 RecordLookup = Callable[[str, str], dict[str, Any] | None]
 
 
+def getter(path: FieldPath, lookup: RecordLookup) -> Callable[[dict[str, Any]], Any]:
+    """`value_of(record, path, lookup)` as a function of the record; a field of the record
+    itself is a plain dict lookup (bulk queries read every row of the object)."""
+    if not path.hops:
+        name = path.leaf.name
+        return lambda record: record.get(name)
+    return lambda record: value_of(record, path, lookup)
+
+
 def value_of(record: dict[str, Any] | None, path: FieldPath, lookup: RecordLookup) -> Any:
     for ref, target in path.hops:
         if record is None:
@@ -518,14 +527,11 @@ def predicate(node: Any, lookup: RecordLookup) -> Predicate:
         if node.op == "AND":
             return lambda record: all(p(record) for p in parts)
         return lambda record: any(p(record) for p in parts)
-    path, op, lit = node.path, node.op, node.value
-    ftype, name = path.leaf.type, path.leaf.name
-    if path.hops:
-        def left_of(record: dict[str, Any]) -> Any:
-            return _comparable(ftype, value_of(record, path, lookup))
-    else:
-        def left_of(record: dict[str, Any]) -> Any:
-            return _comparable(ftype, record.get(name))
+    op, lit, ftype = node.op, node.value, node.path.leaf.type
+    value = getter(node.path, lookup)
+
+    def left_of(record: dict[str, Any]) -> Any:
+        return _comparable(ftype, value(record))
 
     if op == "LIKE":
         pattern = _like(lit.value)
@@ -567,24 +573,27 @@ def predicate(node: Any, lookup: RecordLookup) -> Predicate:
     return compare
 
 
+def _sort_key(path: FieldPath, desc: bool, nulls_first: bool, lookup: RecordLookup
+              ) -> Callable[[dict[str, Any]], tuple[int, Any]]:
+    """ORDER BY one field: NULLS FIRST/LAST hold whichever way the sort runs."""
+    value, ftype = getter(path, lookup), path.leaf.type
+    null_rank = 0 if nulls_first else 1
+    if desc:
+        null_rank = 1 - null_rank
+
+    def key(r: dict[str, Any]) -> tuple[int, Any]:
+        v = _comparable(ftype, value(r))
+        return (null_rank, 0) if v is None else (1 - null_rank, v)
+    return key
+
+
 def run(query: Query, rows: list[dict[str, Any]], lookup: RecordLookup) -> list[dict[str, Any]]:
     """Filter, sort and cut `rows`; returns the matching stored records."""
     where = query.where
     keep = predicate(where, lookup)
     hits = list(rows) if where is None else [r for r in rows if keep(r)]
     for path, desc, nulls_first in reversed(query.order):
-        ftype = path.leaf.type
-
-        def key(r: dict[str, Any], path: FieldPath = path, ftype: str = ftype,
-                desc: bool = desc, nulls_first: bool = nulls_first) -> tuple[int, Any]:
-            v = _comparable(ftype, r.get(path.leaf.name) if not path.hops
-                            else value_of(r, path, lookup))
-            null_rank = 0 if nulls_first else 1
-            if desc:
-                null_rank = 1 - null_rank
-            return (null_rank, 0) if v is None else (1 - null_rank, v)
-
-        hits.sort(key=key, reverse=desc)
+        hits.sort(key=_sort_key(path, desc, nulls_first, lookup), reverse=desc)
     hits = hits[query.offset:]
     if query.limit is not None:
         hits = hits[:query.limit]

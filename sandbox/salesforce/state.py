@@ -107,12 +107,12 @@ class OrgState:
         # every layout a stored array may name, kept for good: a state dir written before a
         # schema change still decodes
         self._layouts: dict[str, list[str]] = store.get_json("record_layouts", {})
+        known = len(self._layouts)
         for tag, names in _LAYOUTS.values():
-            if self._layouts.get(tag, list(names)) != list(names):  # a crc32 collision
+            if self._layouts.setdefault(tag, list(names)) != list(names):  # a crc32 collision
                 raise RuntimeError(f"record layout {tag} of {store} names other fields than "
                                    "this schema's; start from an empty state dir")
-        if any(tag not in self._layouts for tag, _ in _LAYOUTS.values()):
-            self._layouts.update({tag: list(names) for tag, names in _LAYOUTS.values()})
+        if len(self._layouts) > known:
             store.put_json("record_layouts", self._layouts)
         store.execute("CREATE TABLE IF NOT EXISTS records "
                       "(id TEXT PRIMARY KEY, sobject TEXT NOT NULL, data TEXT NOT NULL)")
