@@ -1,5 +1,6 @@
 """Apply step: batched, idempotent upserts through the outbox, results into the ledger."""
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -14,7 +15,7 @@ from assets.steps.common import (
     partition_label,
 )
 from assets.steps.twoway import apply_two_way, ownership_of
-from concord.errors import RateLimitExhausted
+from concord.errors import FatalError, RateLimitExhausted
 from concord.identity import idempotency_key
 from concord.ledger import Ledger, OutboxEntry, QuarantineRow, SyncLogRow, XrefLink
 from concord.match import match_value
@@ -101,17 +102,21 @@ def _send(scope: StepScope, led: Ledger, client, writes: list[PlannedWrite],
           result: ApplyResult, run_id: str, partition: str) -> None:
     target = scope.obj.target
     by_golden = {w.golden_id: w for w in writes}
+    if len(by_golden) != len(writes):  # results come back by golden id: one write each
+        twice = next(g for g, n in Counter(w.golden_id for w in writes).items() if n > 1)
+        raise FatalError(f"the plan writes {target.object} record {twice} twice in one run")
     keys = {
         w.golden_id: idempotency_key(scope.sync, target.system, target.object, w.golden_id,
                                      w.payload_hash)
         for w in writes
     }
+    book = _Bookkeeping(scope, led, by_golden, keys, result, run_id, partition)
+    writes = book.not_done_in_this_run(writes)
     led.send(
         OutboxEntry(keys[w.golden_id], scope.sync, target.system, target.object, w.golden_id,
                     "upsert", w.payload_hash, run_id=run_id)
         for w in writes
     )
-    done: set[str] = set()
     creates = [w for w in writes if w.target_id is None]
     updates = [w for w in writes if w.target_id is not None and w.action != "delete"]
     deletes = [w for w in writes if w.action == "delete"]
@@ -121,21 +126,125 @@ def _send(scope: StepScope, led: Ledger, client, writes: list[PlannedWrite],
         # the record it created. Known records (also ones adopted by key, which do not
         # carry our external id yet): update by Id, which is idempotent too.
         for batch in client.upsert(target.object, target.external_id, [w.payload for w in creates]):
-            _record_batch(scope, led, batch, by_golden, keys, result, run_id, partition)
-            done.update(r.key for r in batch)
+            book.record(batch)
         for batches in (
             client.update(target.object, [{**w.payload, "Id": w.target_id} for w in updates]),
             client.delete([w.target_id for w in deletes if w.target_id]),
         ):
             for batch in batches:
-                batch = [replace(r, key=golden_of_target.get(r.key, r.key)) for r in batch]
-                _record_batch(scope, led, batch, by_golden, keys, result, run_id, partition)
-                done.update(r.key for r in batch)
-    finally:
-        # Not sent at all (a limit stopped us): back to pending, nothing uncertain about them.
-        left = [keys[g] for g in by_golden if g not in done]
+                book.record([replace(r, key=golden_of_target.get(r.key, r.key)) for r in batch])
+    except RateLimitExhausted:
+        # Refused before it was applied (the budget, or the org's limit): not sent at all.
+        book.mark_left(writes, "pending")
+        raise
+    except BaseException:
+        # A call may have gone out and been applied (a lost response, a crash in the
+        # bookkeeping): uncertain. The next attempt sends them again, which reads them back
+        # as it writes: creates upsert on our external id, updates and deletes go by Id.
+        book.mark_left(writes, "uncertain")
+        raise
+
+
+@dataclass
+class _Bookkeeping:
+    """What the ledger keeps of one apply attempt's writes, batch by batch."""
+
+    scope: StepScope
+    led: Ledger
+    by_golden: dict[str, PlannedWrite]
+    keys: dict[str, str]             # golden id -> idempotency key
+    result: ApplyResult
+    run_id: str
+    partition: str
+    done: set[str] = field(default_factory=set)          # golden ids with a result
+    tried_before: set[str] = field(default_factory=set)  # went out before without a result
+
+    def not_done_in_this_run(self, writes: list[PlannedWrite]) -> list[PlannedWrite]:
+        """The writes still to send. A retry of this step (Dagster's: same run, same plan)
+        finds the ones an earlier attempt confirmed, whose bookkeeping is whole (one
+        transaction): they are counted as that attempt logged them, not sent or logged
+        twice. Writes that went out without a result (sent, uncertain) are sent again."""
+        stored = self.led.get_outbox(self.keys.values())
+        if not stored:
+            return writes
+        left = []
+        for w in writes:
+            entry = stored.get(self.keys[w.golden_id])
+            if entry is None or entry.state != "confirmed" or entry.run_id != self.run_id:
+                if entry is not None and entry.state in ("sent", "uncertain"):
+                    self.tried_before.add(w.golden_id)
+                left.append(w)
+                continue
+            self._count(w.golden_id, entry.target_id or "", w.action == "create")
+            if entry.created_at is not None and self.result.started_at is not None:
+                # the reconcile step reads back from here: the earlier attempt's writes too
+                self.result.started_at = min(self.result.started_at, entry.created_at)
+        return left
+
+    def mark_left(self, writes: list[PlannedWrite], state: str) -> None:
+        left = [self.keys[w.golden_id] for w in writes if w.golden_id not in self.done]
         if left:
-            led.mark(left, "pending")
+            self.led.mark(left, state)
+
+    def record(self, batch: list[WriteResult]) -> None:
+        led, target, by_golden, keys = self.led, self.scope.obj.target, self.by_golden, self.keys
+        ok = [r for r in batch if r.success and r.record_id]
+        bad = [r for r in batch if not (r.success and r.record_id)]
+        ok_keys = {r.key for r in ok}
+        errors = {r.key: "; ".join(f"{e.status_code}: {e.message}" for e in r.errors)
+                  or "unknown error" for r in bad}
+        # One transaction: a write's confirmation, link, match keys, log line and content
+        # hash are stored whole or not at all. A stored hash equal to the planned one makes
+        # the next plan call the write done ("unchanged"), so it must never outlive a lost
+        # link; and a retry of this step skips exactly the writes confirmed here.
+        with led.transaction():
+            if ok:
+                led.mark([keys[r.key] for r in ok], "confirmed",
+                         target_ids={keys[r.key]: r.record_id for r in ok if r.record_id})
+                led.link(XrefLink(self.scope.obj.entity, r.key, target.system, target.object,
+                                  r.record_id, "written") for r in ok if r.record_id)
+                led.put_match_keys(target.system, target.object, _written_match_keys(
+                    self.scope, [(r, by_golden[r.key]) for r in ok]))
+            if bad:
+                led.mark([keys[r.key] for r in bad], "failed",
+                         errors={keys[k]: v for k, v in errors.items()})
+                led.quarantine(
+                    QuarantineRow(self.scope.sync, self.scope.obj_name,
+                                  by_golden[r.key].source_key,
+                                  f"{target.system}.{r.errors[0].status_code if r.errors else 'ERROR'}",
+                                  (r.errors[0].fields[0] if r.errors and r.errors[0].fields else None),
+                                  errors[r.key], payload=jsonable(by_golden[r.key].payload),
+                                  run_id=self.run_id, partition=self.partition)
+                    for r in bad
+                )
+            led.log(
+                SyncLogRow(self.run_id, self.scope.sync, self.partition, target.system,
+                           target.object, by_golden[r.key].source_key, by_golden[r.key].action,
+                           "ok" if r.key in ok_keys else "failed", errors.get(r.key))
+                for r in batch
+            )
+            if ok:
+                led.put_hashes(target.system, target.object,
+                               {r.key: by_golden[r.key].payload_hash for r in ok})
+        # Counted once the ledger holds them, so a retry starts from what was kept.
+        for r in ok:
+            # An upsert that found the record did not create it, unless the record is
+            # from an earlier attempt of this write that never got its result.
+            created = r.created is not False or r.key in self.tried_before
+            self._count(r.key, r.record_id or "", created)
+        for r in bad:
+            self.result.failed[by_golden[r.key].source_key] = errors[r.key]
+        self.done.update(r.key for r in batch)
+
+    def _count(self, golden_id: str, target_id: str, created: bool) -> None:
+        self.result.written[golden_id] = target_id
+        action = self.by_golden[golden_id].action
+        if action == "delete":
+            self.result.deleted += 1
+        elif action == "create" and created:
+            self.result.created += 1
+        else:
+            self.result.updated += 1
 
 
 def _written_match_keys(scope: StepScope, done: list[tuple[WriteResult, PlannedWrite]]
@@ -152,58 +261,3 @@ def _written_match_keys(scope: StepScope, done: list[tuple[WriteResult, PlannedW
             keys[r.record_id] = {f: match_value(w.payload[f]) if w.payload[f] else None
                                  for f in scope.obj.match_on if f in w.payload}
     return keys
-
-
-def _record_batch(scope: StepScope, led: Ledger, batch: list[WriteResult],
-                  by_golden: dict[str, PlannedWrite], keys: dict[str, str],
-                  result: ApplyResult, run_id: str, partition: str) -> None:
-    target = scope.obj.target
-    ok = [r for r in batch if r.success and r.record_id]
-    bad = [r for r in batch if not (r.success and r.record_id)]
-    ok_keys = {r.key for r in ok}
-    if ok:
-        # Each of these is its own transaction, and the content hash goes last (below): a
-        # stored hash equal to the planned one makes the next plan call the write done
-        # ("unchanged"). Bookkeeping cut short before it (a crash) has the next run send
-        # the write again, which is harmless (creates upsert on our external id, updates
-        # go by Id, a delete found done counts as done), and complete it.
-        led.mark([keys[r.key] for r in ok], "confirmed",
-                 target_ids={keys[r.key]: r.record_id for r in ok if r.record_id})
-        led.link(XrefLink(scope.obj.entity, r.key, target.system, target.object, r.record_id,
-                          "written") for r in ok if r.record_id)
-        led.put_match_keys(target.system, target.object,
-                           _written_match_keys(scope, [(r, by_golden[r.key]) for r in ok]))
-        for r in ok:
-            result.written[r.key] = r.record_id or ""
-            action = by_golden[r.key].action
-            created = r.created if r.created is not None else action == "create"
-            if action == "delete":
-                result.deleted += 1
-            elif created:
-                result.created += 1
-            else:
-                result.updated += 1
-    if bad:
-        errors = {r.key: "; ".join(f"{e.status_code}: {e.message}" for e in r.errors) or "unknown error"
-                  for r in bad}
-        led.mark([keys[r.key] for r in bad], "failed", errors={keys[k]: v for k, v in errors.items()})
-        led.quarantine(
-            QuarantineRow(scope.sync, scope.obj_name, by_golden[r.key].source_key,
-                          f"{target.system}.{r.errors[0].status_code if r.errors else 'ERROR'}",
-                          (r.errors[0].fields[0] if r.errors and r.errors[0].fields else None),
-                          errors[r.key], payload=jsonable(by_golden[r.key].payload),
-                          run_id=run_id, partition=partition)
-            for r in bad
-        )
-        for r in bad:
-            result.failed[by_golden[r.key].source_key] = errors[r.key]
-    led.log(
-        SyncLogRow(run_id, scope.sync, partition, target.system, target.object,
-                   by_golden[r.key].source_key, by_golden[r.key].action,
-                   "ok" if r.key in ok_keys else "failed",
-                   None if r.key in ok_keys else result.failed.get(by_golden[r.key].source_key))
-        for r in batch
-    )
-    if ok:
-        led.put_hashes(target.system, target.object,
-                       {r.key: by_golden[r.key].payload_hash for r in ok})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -167,8 +168,31 @@ class LedgerBase:
         return self.engine.dialect.name
 
     @contextmanager
-    def _write(self) -> Iterator[sa.Connection]:
-        """One all-or-nothing write transaction; on SQLite it holds the write lock from BEGIN."""
+    def transaction(self) -> Iterator[None]:
+        """Every ledger call of this thread inside the block is one all-or-nothing
+        transaction: what belongs together (a write's confirmation, link, match keys, log
+        line and hash) is stored whole, or not at all if the block raises or the process
+        dies in it. Nested blocks join the outermost one."""
+        if self._unit() is not None:
+            yield
+            return
+        with self._begin_write() as conn:
+            self._units[threading.get_ident()] = conn
+            try:
+                yield
+            finally:
+                del self._units[threading.get_ident()]
+
+    @property
+    def _units(self) -> dict[int, sa.Connection]:
+        """Each thread's open `transaction()` connection."""
+        return self.__dict__.setdefault("_units", {})
+
+    def _unit(self) -> sa.Connection | None:
+        return self._units.get(threading.get_ident())
+
+    @contextmanager
+    def _begin_write(self) -> Iterator[sa.Connection]:
         with self.engine.connect() as conn:
             if self.dialect_name == "sqlite":
                 conn.info["ledger_begin"] = "IMMEDIATE"
@@ -176,7 +200,23 @@ class LedgerBase:
                 yield conn
 
     @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        """One all-or-nothing write transaction (on SQLite it holds the write lock from
+        BEGIN), or the open `transaction()`'s."""
+        unit = self._unit()
+        if unit is not None:
+            yield unit
+            return
+        with self._begin_write() as conn:
+            yield conn
+
+    @contextmanager
     def _read(self) -> Iterator[sa.Connection]:
+        """A read transaction; inside `transaction()` its connection, which sees its writes."""
+        unit = self._unit()
+        if unit is not None:
+            yield unit
+            return
         with self.engine.connect() as conn, conn.begin():
             yield conn
 

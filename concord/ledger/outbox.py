@@ -1,7 +1,10 @@
 """The outbox: every intended write with its idempotency key and where it got to.
 
 pending -> sent -> confirmed is the happy path. `uncertain` means the call may have
-been applied (timeout, reset after sending): read the target back before any retry.
+been applied (timeout, reset after sending, a crash before its bookkeeping): read the
+target back before any retry. The apply step's writes read back as they retry: creates
+upsert on Concord's external id and updates and deletes go by Id, so sending one again
+finds what the first attempt did instead of doing it twice.
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ class OutboxStore(LedgerBase):
 
     def send(self, entries: Iterable[OutboxEntry]) -> None:
         """These writes go out now: new keys are stored as 'sent' with one attempt, known
-        ones (a retry) move to 'sent' with one attempt more. One statement for what
+        ones (a retry) move to 'sent' with one attempt more, under this run. One statement for what
         enqueue + mark('sent') do in two, with the same result."""
         first: dict[str, OutboxEntry] = {}
         for e in entries:
@@ -80,6 +83,7 @@ class OutboxStore(LedgerBase):
             "state": stmt.excluded.state,
             "attempts": outbox.c.attempts + sa.literal_column("1"),
             "error": sa.null(),
+            "run_id": stmt.excluded.run_id,  # the run of the latest attempt
             "updated_at": stmt.excluded.updated_at,
         })
         with self._write() as conn:

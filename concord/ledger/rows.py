@@ -49,7 +49,7 @@ class OutboxEntry:
     attempts: int = 0
     target_id: str | None = None
     error: str | None = None
-    run_id: str | None = None
+    run_id: str | None = None  # the run of the latest attempt (`send` moves it)
     created_at: datetime | None = None
     updated_at: datetime | None = None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import dagster as dg
 import pytest
 from simple_salesforce import Salesforce
 
+from concord.ledger import Ledger
 from sandbox.harness import SandboxInfo
 from tests.assets.conftest import disk_instance, salesforce_as_person, salesforce_client, wipe_org
 from tests.assets.stewarding import resolve_open_clusters
@@ -110,8 +112,6 @@ def test_contacts_hang_off_their_companys_account_once_per_email(loaded: Loaded)
     # each contact sits on the Account of its own platform company (or of the company that
     # company was merged into as a duplicate)
     from concord.identity import golden_id_for
-    from concord.ledger import Ledger
-
     con = sqlite3.connect(loaded.platform)
     company_of = dict(con.execute("SELECT id, company_id FROM contacts"))
     leader = {golden_id_for("platform", "contacts", str(cid)): cid for cid in company_of}
@@ -189,6 +189,10 @@ def test_daily_limit_stops_cleanly_and_a_rerun_finishes_without_duplicates(
         assert not ok
         assert len(accounts(sf)) == 200  # the first collection, then a clean stop
         assert contacts(sf) == []
+        with Ledger.open(os.environ["CONCORD_LEDGER_URL"]) as led:
+            states = Counter(e.state for e in led.outbox(system="salesforce"))
+        assert states["confirmed"] == 200
+        assert set(states) == {"confirmed", "pending"}  # refused before it went out
     finally:
         control.limits(max=10_000_000, used=0)
     ok, finished = run(instance)
@@ -196,6 +200,32 @@ def test_daily_limit_stops_cleanly_and_a_rerun_finishes_without_duplicates(
     rows = accounts(sf) + contacts(sf)
     assert len({r["Concord_Id__c"] for r in rows}) == len(rows)
     assert finished["created"] + 200 == len(rows)  # nothing written twice
+
+
+def _copy_synced_companies(platform: Path, prefix: str, n: int) -> list[tuple[int, int]]:
+    """n new companies in the platform, each a copy of a synced one (it has a sales rep and
+    contacts) named f"{prefix} {its id}": (new id, copied id) pairs."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    now = datetime.now(ZoneInfo("Europe/Berlin")).strftime("%Y-%m-%d %H:%M:%S")
+    with sqlite3.connect(platform) as con:
+        copied = [i for (i,) in con.execute(
+            "SELECT DISTINCT company_id FROM contacts WHERE deleted_at IS NULL AND company_id IN "
+            "(SELECT id FROM companies WHERE deleted_at IS NULL AND sales_rep_id IS NOT NULL) "
+            "ORDER BY company_id DESC LIMIT ?", (n,))]
+        made = []
+        for i in copied:
+            con.execute(
+                "INSERT INTO companies (name, street, postal_code, city, country, phone, email, "
+                "website, industry, customer_status, sales_rep_id, currency, credit_limit, "
+                "created_at, updated_at) SELECT ? || ' ' || id, street, postal_code, city, "
+                "country, phone, 'probe' || id || '@absturz.example', NULL, industry, "
+                "customer_status, sales_rep_id, currency, credit_limit, ?, ? FROM companies "
+                "WHERE id = ?", (prefix, now, now, i))
+            made.append((con.execute("SELECT max(id) FROM companies").fetchone()[0], i))
+    assert len(made) == n
+    return made
 
 
 def test_bookkeeping_cut_short_after_a_write_is_completed_by_the_next_run(
@@ -214,19 +244,9 @@ def test_bookkeeping_cut_short_after_a_write_is_completed_by_the_next_run(
 
     ok, _ = initial_load(instance)
     assert ok
+    [(company, synced)] = _copy_synced_companies(sync_env / "platform.sqlite", "Absturz Probe", 1)
     now = datetime.now(ZoneInfo("Europe/Berlin")).strftime("%Y-%m-%d %H:%M:%S")
     with sqlite3.connect(sync_env / "platform.sqlite") as con:
-        [synced] = con.execute("SELECT max(company_id) FROM contacts WHERE deleted_at IS NULL "
-                               "AND company_id IN (SELECT id FROM companies WHERE deleted_at "
-                               "IS NULL AND sales_rep_id IS NOT NULL)").fetchone()
-        con.execute(
-            "INSERT INTO companies (name, street, postal_code, city, country, phone, email, "
-            "website, industry, customer_status, sales_rep_id, currency, credit_limit, "
-            "created_at, updated_at) SELECT 'Absturz Probe ' || id, street, postal_code, city, "
-            "country, phone, 'probe@absturz.example', NULL, industry, customer_status, "
-            "sales_rep_id, currency, credit_limit, ?, ? FROM companies WHERE id = ?",
-            (now, now, synced))
-        company = con.execute("SELECT max(id) FROM companies").fetchone()[0]
         con.execute(
             "INSERT INTO contacts (company_id, first_name, last_name, email, title, created_at, "
             "updated_at) VALUES (?, 'Petra', 'Probe', 'petra.probe@absturz.example', 'CEO', "
@@ -244,17 +264,63 @@ def test_bookkeeping_cut_short_after_a_write_is_completed_by_the_next_run(
     assert not ok
     [probe] = [a for a in accounts(sf) if a["Name"] == f"Absturz Probe {synced}"]
     monkeypatch.setattr(XrefStore, "link", link)
+    with Ledger.open(os.environ["CONCORD_LEDGER_URL"]) as led:
+        [entry] = [e for e in led.outbox(system="salesforce") if e.obj == "Account"
+                   and e.record_key == probe["Concord_Id__c"]]
+    assert entry.state == "uncertain"  # it went out; its result was never kept
 
     ok, finished = run(instance)
     assert ok, finished
     assert [a["Id"] for a in accounts(sf) if a["Name"].startswith("Absturz Probe")] == [probe["Id"]]
     written = [c["AccountId"] for c in contacts(sf) if c["Email"] == "petra.probe@absturz.example"]
     assert written == [probe["Id"]], "the contact waits for an Account the ledger never linked"
-    from concord.ledger import Ledger
-
     with Ledger.open(os.environ["CONCORD_LEDGER_URL"]) as led:
         assert led.golden_ids("salesforce", "Account", [probe["Id"]]) == {
             probe["Id"]: probe["Concord_Id__c"]}
+
+def test_a_retried_apply_step_sends_and_counts_each_write_once(
+    fresh_org, instance, sf, sync_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New companies go out in collections of 200. The ledger fails while linking the
+    second one (a dropped connection, say): that batch's bookkeeping rolls back whole and
+    Dagster retries the step. The retry skips the 200 writes the first attempt confirmed
+    and sends the rest again, whose upsert finds the Accounts that attempt made. Every
+    company has one Account, one log line, and is counted once, as created."""
+    import os
+
+    from concord.ledger.xref import XrefStore
+
+    ok, _ = initial_load(instance)
+    assert ok
+    made = _copy_synced_companies(sync_env / "platform.sqlite", "Wiederholung", 260)
+    link = XrefStore.link
+    written_links = Counter[str]()
+
+    def drops_once_on_the_second_batch(self: XrefStore, links) -> None:
+        links = list(links)
+        if any(lk.reason == "written" for lk in links):
+            written_links["calls"] += 1
+            if written_links["calls"] == 2:
+                raise ConnectionError("the ledger's connection dropped")
+        link(self, links)
+
+    monkeypatch.setattr(XrefStore, "link", drops_once_on_the_second_batch)
+    ok, finished = run(instance)
+    assert ok, finished
+    assert written_links["calls"] == 3  # batch 1, batch 2 failed, batch 2 again
+
+    new = [a for a in accounts(sf) if a["Name"].startswith("Wiederholung ")]
+    assert len(new) == len({a["Name"] for a in new}) > 200  # (a copy may be quarantined)
+    assert finished["created"] == len(new) and finished["updated"] == 0
+    with Ledger.open(os.environ["CONCORD_LEDGER_URL"]) as led:
+        logged = Counter(r.record_key for r in led.sync_log(obj="Account", outcome="ok")
+                         if r.action == "create")
+        entries = [e for e in led.outbox(system="salesforce") if e.obj == "Account"
+                   and e.target_id in {a["Id"] for a in new}]
+    assert sorted(n for company, _ in made if (n := logged[str(company)])) == [1] * len(new)
+    assert Counter(e.attempts for e in entries) == {1: 200, 2: len(new) - 200}
+    assert {e.state for e in entries} == {"confirmed"}
+
 
 def test_edits_on_either_side_wake_the_sensor_once(sync_env: Path, e2e_salesforce) -> None:
     """The platform's edit history and Salesforce's SystemModstamp, each with a cursor;
@@ -309,8 +375,6 @@ def test_edits_on_either_side_wake_the_sensor_once(sync_env: Path, e2e_salesforc
 
 def test_one_account_per_real_company_against_the_generators_ground_truth(loaded: Loaded) -> None:
     from collections import defaultdict
-
-    from concord.ledger import Ledger
 
     con = sqlite3.connect(loaded.platform)
     entity_of = dict(con.execute(
@@ -379,8 +443,6 @@ def test_deletes_follow_the_spec_on_both_sides(fresh_org, instance, sf, sync_env
     # the Account deleted in Salesforce is reported, not re-created
     assert all(r["Concord_Id__c"] != other["Concord_Id__c"] for r in accounts(sf))
     import os
-
-    from concord.ledger import Ledger
 
     log = Ledger(os.environ["CONCORD_LEDGER_URL"]).sync_log(outcome="skipped")
     assert any("not re-created" in (r.error or "") for r in log)
