@@ -32,7 +32,7 @@ class ApplyResult:
     updated: int = 0
     deleted: int = 0
     failed: dict[str, str] = field(default_factory=dict)        # source key -> error text
-    written: dict[str, str] = field(default_factory=dict)       # golden id -> target id
+    written: set[str] = field(default_factory=set)              # golden ids written
     started_at: datetime | None = None                           # when the first write went out
     written_back: int = 0                                        # platform rows updated (two-way)
     conflicts: int = 0                                           # field conflicts recorded
@@ -105,18 +105,16 @@ def _send(scope: StepScope, led: Ledger, client, writes: list[PlannedWrite],
     if len(by_golden) != len(writes):  # results come back by golden id: one write each
         twice = next(g for g, n in Counter(w.golden_id for w in writes).items() if n > 1)
         raise FatalError(f"the plan writes {target.object} record {twice} twice in one run")
-    keys = {
-        w.golden_id: idempotency_key(scope.sync, target.system, target.object, w.golden_id,
-                                     w.payload_hash)
-        for w in writes
-    }
-    book = _Bookkeeping(scope, led, by_golden, keys, result, run_id, partition)
+    book = _Bookkeeping(scope, led, by_golden, result, run_id, partition)
+    creates = [w for w in writes if w.target_id is None]
+    if client.upserts_by_bulk(len(creates)):
+        book.bulk_job([w.golden_id for w in creates])
+    book.keys.update(
+        (w.golden_id, idempotency_key(scope.sync, target.system, target.object, w.golden_id,
+                                      w.payload_hash))
+        for w in writes if w.golden_id not in book.keys)
     writes = book.not_done_in_this_run(writes)
-    led.send(
-        OutboxEntry(keys[w.golden_id], scope.sync, target.system, target.object, w.golden_id,
-                    "upsert", w.payload_hash, run_id=run_id)
-        for w in writes
-    )
+    led.send(book.entries(writes))
     creates = [w for w in writes if w.target_id is None]
     updates = [w for w in writes if w.target_id is not None and w.action != "delete"]
     deletes = [w for w in writes if w.action == "delete"]
@@ -147,44 +145,99 @@ def _send(scope: StepScope, led: Ledger, client, writes: list[PlannedWrite],
 
 @dataclass
 class _Bookkeeping:
-    """What the ledger keeps of one apply attempt's writes, batch by batch."""
+    """What the ledger keeps of one apply attempt's writes, batch by batch.
+
+    The outbox holds one entry per write call's unit: a record in an sObject Collections
+    call (each is applied on its own), or a whole Bulk API job (one upload, applied as a
+    job; its records' outcomes go to the sync log). A load's 200,000 creates are one
+    entry, not 200,000 written before the upload and updated after it."""
 
     scope: StepScope
     led: Ledger
     by_golden: dict[str, PlannedWrite]
-    keys: dict[str, str]             # golden id -> idempotency key
     result: ApplyResult
     run_id: str
     partition: str
+    keys: dict[str, str] = field(default_factory=dict)   # golden id -> its outbox entry
+    job: str | None = None                               # the Bulk job's entry
+    job_left: frozenset[str] = frozenset()               # its golden ids without a result
     done: set[str] = field(default_factory=set)          # golden ids with a result
     tried_before: set[str] = field(default_factory=set)  # went out before without a result
+
+    def bulk_job(self, golden_ids: list[str]) -> None:
+        """These creates go out as one Bulk API job: its entry is keyed by what it writes,
+        so a retry of the same plan finds it."""
+        target = self.scope.obj.target
+        self.job = idempotency_key(
+            self.scope.sync, target.system, target.object, "bulk_upsert",
+            *(f"{g}:{self.by_golden[g].payload_hash}" for g in golden_ids))
+        self.keys.update(dict.fromkeys(golden_ids, self.job))
+        self.job_left = frozenset(golden_ids)
+
+    def entries(self, writes: list[PlannedWrite]) -> list[OutboxEntry]:
+        target, job = self.scope.obj.target, self.job
+        out = [OutboxEntry(self.keys[w.golden_id], self.scope.sync, target.system,
+                           target.object, w.golden_id, "upsert", w.payload_hash,
+                           run_id=self.run_id)
+               for w in writes if self.keys[w.golden_id] != job]
+        if job is not None and self.job_left:
+            out.append(OutboxEntry(job, self.scope.sync, target.system, target.object,
+                                   f"bulk job of {len(self.job_left)}", "bulk_upsert", job,
+                                   run_id=self.run_id))
+        return out
 
     def not_done_in_this_run(self, writes: list[PlannedWrite]) -> list[PlannedWrite]:
         """The writes still to send. A retry of this step (Dagster's: same run, same plan)
         finds the ones an earlier attempt confirmed, whose bookkeeping is whole (one
         transaction): they are counted as that attempt logged them, not sent or logged
         twice. Writes that went out without a result (sent, uncertain) are sent again."""
-        stored = self.led.get_outbox(self.keys.values())
+        stored = self.led.get_outbox(set(self.keys.values()))
         if not stored:
             return writes
+        job = stored.get(self.job) if self.job is not None else None
+        job_done = job is not None and job.state == "confirmed" and job.run_id == self.run_id
+        if job_done:
+            writes = self._count_job_from_log(writes)
         left = []
         for w in writes:
-            entry = stored.get(self.keys[w.golden_id])
+            key = self.keys[w.golden_id]
+            entry = stored.get(key)
+            if job_done and key == self.job:  # not in the job's log: send it again
+                left.append(w)
+                continue
             if entry is None or entry.state != "confirmed" or entry.run_id != self.run_id:
                 if entry is not None and entry.state in ("sent", "uncertain"):
                     self.tried_before.add(w.golden_id)
                 left.append(w)
                 continue
-            self._count(w.golden_id, entry.target_id or "", w.action == "create")
+            self._count(w.golden_id, w.action == "create")
             if entry.created_at is not None and self.result.started_at is not None:
                 # the reconcile step reads back from here: the earlier attempt's writes too
                 self.result.started_at = min(self.result.started_at, entry.created_at)
         return left
 
+    def _count_job_from_log(self, writes: list[PlannedWrite]) -> list[PlannedWrite]:
+        """An earlier attempt's Bulk job is done: its records' outcomes are in this run's
+        sync log (stored with the job's confirmation). The rest of the writes is left."""
+        target = self.scope.obj.target
+        logged = {r.record_key: r for r in self.led.sync_log(
+            run_id=self.run_id, system=target.system, obj=target.object)}
+        left = []
+        for w in writes:
+            row = logged.get(w.source_key) if w.golden_id in self.job_left else None
+            if row is None:
+                left.append(w)
+            elif row.outcome == "ok":
+                self._count(w.golden_id, created=True)
+            else:
+                self.result.failed[w.source_key] = row.error or "failed"
+        self.job_left = frozenset()
+        return left
+
     def mark_left(self, writes: list[PlannedWrite], state: str) -> None:
         left = [self.keys[w.golden_id] for w in writes if w.golden_id not in self.done]
         if left:
-            self.led.mark(left, state)
+            self.led.mark(list(dict.fromkeys(left)), state)  # a job's entry once
 
     def record(self, batch: list[WriteResult]) -> None:
         led, target, by_golden, keys = self.led, self.scope.obj.target, self.by_golden, self.keys
@@ -193,21 +246,25 @@ class _Bookkeeping:
         ok_keys = {r.key for r in ok}
         errors = {r.key: "; ".join(f"{e.status_code}: {e.message}" for e in r.errors)
                   or "unknown error" for r in bad}
+        job_left = self.job_left - {r.key for r in batch}
+        own = {r.key for r in batch if keys[r.key] != self.job}  # entries of their own
         # One transaction: a write's confirmation, link, match keys, log line and content
         # hash are stored whole or not at all. A stored hash equal to the planned one makes
         # the next plan call the write done ("unchanged"), so it must never outlive a lost
         # link; and a retry of this step skips exactly the writes confirmed here.
         with led.transaction():
+            if ok_keys & own:
+                led.mark([keys[r.key] for r in ok if r.key in own], "confirmed",
+                         target_ids={keys[r.key]: r.record_id for r in ok if r.key in own})
             if ok:
-                led.mark([keys[r.key] for r in ok], "confirmed",
-                         target_ids={keys[r.key]: r.record_id for r in ok if r.record_id})
                 led.link(XrefLink(self.scope.obj.entity, r.key, target.system, target.object,
                                   r.record_id, "written") for r in ok if r.record_id)
                 led.put_match_keys(target.system, target.object, _written_match_keys(
                     self.scope, [(r, by_golden[r.key]) for r in ok]))
             if bad:
-                led.mark([keys[r.key] for r in bad], "failed",
-                         errors={keys[k]: v for k, v in errors.items()})
+                if errors.keys() & own:
+                    led.mark([keys[r.key] for r in bad if r.key in own], "failed",
+                             errors={keys[k]: v for k, v in errors.items() if k in own})
                 led.quarantine(
                     QuarantineRow(self.scope.sync, self.scope.obj_name,
                                   by_golden[r.key].source_key,
@@ -226,18 +283,20 @@ class _Bookkeeping:
             if ok:
                 led.put_hashes(target.system, target.object,
                                {r.key: by_golden[r.key].payload_hash for r in ok})
+            if self.job is not None and self.job_left and not job_left:
+                led.mark([self.job], "confirmed")  # every record of the job has its outcome
         # Counted once the ledger holds them, so a retry starts from what was kept.
+        self.job_left = job_left
         for r in ok:
             # An upsert that found the record did not create it, unless the record is
             # from an earlier attempt of this write that never got its result.
-            created = r.created is not False or r.key in self.tried_before
-            self._count(r.key, r.record_id or "", created)
+            self._count(r.key, r.created is not False or r.key in self.tried_before)
         for r in bad:
             self.result.failed[by_golden[r.key].source_key] = errors[r.key]
         self.done.update(r.key for r in batch)
 
-    def _count(self, golden_id: str, target_id: str, created: bool) -> None:
-        self.result.written[golden_id] = target_id
+    def _count(self, golden_id: str, created: bool) -> None:
+        self.result.written.add(golden_id)
         action = self.by_golden[golden_id].action
         if action == "delete":
             self.result.deleted += 1

@@ -6,7 +6,7 @@ it covers were written on both sides and their baselines stored; a run that fail
 re-reads the same Salesforce changes next time, and the baselines make that harmless.
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -131,7 +131,7 @@ class TwoWayResult:
 
 
 def apply_two_way(scope: StepScope, led: Ledger, platform_url: str, timezone: str,
-                  plan: WritePlan, written: Mapping[str, str]) -> TwoWayResult:
+                  plan: WritePlan, written: Collection[str]) -> TwoWayResult:
     """Write back to the platform, store the new baselines, record the conflicts and settle
     the ones no longer open.
 

@@ -1,5 +1,9 @@
 """The outbox: every intended write with its idempotency key and where it got to.
 
+A write is the unit a call applies: one record of an sObject Collections call, or a
+whole Bulk API job (an initial load's 200,000 creates are one entry; what became of each
+record is in the sync log, stored with the job's confirmation).
+
 pending -> sent -> confirmed is the happy path. `uncertain` means the call may have
 been applied (timeout, reset after sending, a crash before its bookkeeping): read the
 target back before any retry. The apply step's writes read back as they retry: creates

@@ -222,6 +222,11 @@ class SalesforceClient:
                              system=SYSTEM)
         return result
 
+    def upserts_by_bulk(self, n: int) -> bool:
+        """Whether an upsert of n records goes through one Bulk API job (one list of
+        results for all of them) rather than sObject Collections."""
+        return n > self.bulk_threshold
+
     def upsert(
         self, sobject: str, external_id_field: str, records: Sequence[dict]
     ) -> Iterator[list[WriteResult]]:
@@ -241,7 +246,7 @@ class SalesforceClient:
                    for r in records if r.get(external_id_field) in (None, "")]
         if not with_key:
             return
-        if len(with_key) > self.bulk_threshold:
+        if self.upserts_by_bulk(len(with_key)):
             with salesforce_errors(sobject):
                 yield from bulk_upsert(self.sf, sobject, external_id_field, with_key,
                                        poll_seconds=self.bulk_poll_seconds)

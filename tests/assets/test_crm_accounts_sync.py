@@ -322,6 +322,50 @@ def test_a_retried_apply_step_sends_and_counts_each_write_once(
     assert {e.state for e in entries} == {"confirmed"}
 
 
+def test_a_retried_apply_step_after_its_bulk_job_sends_and_counts_each_write_once(
+    fresh_org, instance, sf, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The initial load's creates go out as one Bulk API job per object, which the outbox
+    keeps as one entry. The step then fails after the job's bookkeeping (in the two-way
+    write-back) and Dagster retries it: the retry finds the job done in this run, counts
+    its records from the run's sync log and sends no second job."""
+    import os
+
+    import assets.steps.apply as apply_step
+    from resources.salesforce.client import SalesforceClient
+
+    monkeypatch.setattr(SalesforceClient, "upserts_by_bulk", lambda self, n: n > 50)
+    ok, _ = run(instance)
+    assert not ok  # the duplicate check
+    resolve_open_clusters(os.environ["CONCORD_LEDGER_URL"])
+    two_way = apply_step.apply_two_way
+    failed = Counter[str]()
+
+    def fails_once(*args, **kwargs):
+        if not failed:
+            failed["once"] += 1
+            raise ConnectionError("the platform database went away")
+        return two_way(*args, **kwargs)
+
+    monkeypatch.setattr(apply_step, "apply_two_way", fails_once)
+    ok, finished = run(instance)
+    assert ok, finished
+    assert failed["once"] == 1
+    ingest = sf.restful("jobs/ingest")["records"]  # every ingest job the org received
+    assert sorted(j["object"] for j in ingest) == ["Account", "Contact"]  # none sent again
+
+    rows = accounts(sf) + contacts(sf)
+    assert len({r["Concord_Id__c"] for r in rows}) == len(rows)
+    with Ledger.open(os.environ["CONCORD_LEDGER_URL"]) as led:
+        log = [r for r in led.sync_log(outcome="ok") if r.action == "create"]
+        jobs = [e for e in led.outbox(system="salesforce") if e.operation == "bulk_upsert"]
+        own = [e for e in led.outbox(system="salesforce") if e.operation != "bulk_upsert"]
+    assert len({(r.obj, r.record_key) for r in log}) == len(log) == finished["created"] > 100
+    assert sorted((e.obj, e.state, e.attempts) for e in jobs) == [
+        ("Account", "confirmed", 1), ("Contact", "confirmed", 1)]
+    assert not {e.record_key for e in own} & {r.record_key for r in log}
+
+
 def test_edits_on_either_side_wake_the_sensor_once(sync_env: Path, e2e_salesforce) -> None:
     """The platform's edit history and Salesforce's SystemModstamp, each with a cursor;
     Concord's own Salesforce writes (its integration user) do not wake it."""
