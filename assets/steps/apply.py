@@ -109,10 +109,7 @@ def _send(scope: StepScope, led: Ledger, client, writes: list[PlannedWrite],
     creates = [w for w in writes if w.target_id is None]
     if client.upserts_by_bulk(len(creates)):
         book.bulk_job([w.golden_id for w in creates])
-    book.keys.update(
-        (w.golden_id, idempotency_key(scope.sync, target.system, target.object, w.golden_id,
-                                      w.payload_hash))
-        for w in writes if w.golden_id not in book.keys)
+    book.keys.update((w.golden_id, book.own_key(w)) for w in writes if w.golden_id not in book.keys)
     writes = book.not_done_in_this_run(writes)
     led.send(book.entries(writes))
     creates = [w for w in writes if w.target_id is None]
@@ -132,7 +129,8 @@ def _send(scope: StepScope, led: Ledger, client, writes: list[PlannedWrite],
             for batch in batches:
                 book.record([replace(r, key=golden_of_target.get(r.key, r.key)) for r in batch])
     except RateLimitExhausted:
-        # Refused before it was applied (the budget, or the org's limit): not sent at all.
+        # Refused before it was applied (the budget, or the org's limit): not sent at all,
+        # unless it had gone out before (below).
         book.mark_left(writes, "pending")
         raise
     except BaseException:
@@ -165,14 +163,19 @@ class _Bookkeeping:
     tried_before: set[str] = field(default_factory=set)  # went out before without a result
 
     def bulk_job(self, golden_ids: list[str]) -> None:
-        """These creates go out as one Bulk API job: its entry is keyed by what it writes,
-        so a retry of the same plan finds it."""
+        """These creates go out as one Bulk API job: its entry is keyed by what it writes
+        (in any order), so a retry of the same plan finds it."""
         target = self.scope.obj.target
         self.job = idempotency_key(
             self.scope.sync, target.system, target.object, "bulk_upsert",
-            *(f"{g}:{self.by_golden[g].payload_hash}" for g in golden_ids))
+            *sorted(f"{g}:{self.by_golden[g].payload_hash}" for g in golden_ids))
         self.keys.update(dict.fromkeys(golden_ids, self.job))
         self.job_left = frozenset(golden_ids)
+
+    def own_key(self, w: PlannedWrite) -> str:
+        target = self.scope.obj.target
+        return idempotency_key(self.scope.sync, target.system, target.object, w.golden_id,
+                               w.payload_hash)
 
     def entries(self, writes: list[PlannedWrite]) -> list[OutboxEntry]:
         target, job = self.scope.obj.target, self.job
@@ -188,43 +191,50 @@ class _Bookkeeping:
 
     def not_done_in_this_run(self, writes: list[PlannedWrite]) -> list[PlannedWrite]:
         """The writes still to send. A retry of this step (Dagster's: same run, same plan)
-        finds the ones an earlier attempt confirmed, whose bookkeeping is whole (one
-        transaction): they are counted as that attempt logged them, not sent or logged
-        twice. Writes that went out without a result (sent, uncertain) are sent again."""
+        finds the ones an earlier attempt settled, whose bookkeeping is whole (one
+        transaction): confirmed or failed, they are counted as that attempt logged them,
+        not sent or logged twice. Writes that went out without a result (sent, uncertain)
+        are sent again."""
         stored = self.led.get_outbox(set(self.keys.values()))
         if not stored:
             return writes
         job = stored.get(self.job) if self.job is not None else None
-        job_done = job is not None and job.state == "confirmed" and job.run_id == self.run_id
-        if job_done:
+        if job is not None and job.state == "confirmed" and job.run_id == self.run_id:
             writes = self._count_job_from_log(writes)
+            self._read_back_from(job)
         left = []
         for w in writes:
-            key = self.keys[w.golden_id]
-            entry = stored.get(key)
-            if job_done and key == self.job:  # not in the job's log: send it again
-                left.append(w)
-                continue
-            if entry is None or entry.state != "confirmed" or entry.run_id != self.run_id:
+            entry = stored.get(self.keys[w.golden_id])
+            if entry is None or entry.run_id != self.run_id or entry.state not in (
+                    "confirmed", "failed"):
                 if entry is not None and entry.state in ("sent", "uncertain"):
                     self.tried_before.add(w.golden_id)
                 left.append(w)
-                continue
-            self._count(w.golden_id, w.action == "create")
-            if entry.created_at is not None and self.result.started_at is not None:
-                # the reconcile step reads back from here: the earlier attempt's writes too
-                self.result.started_at = min(self.result.started_at, entry.created_at)
+            elif entry.state == "confirmed":
+                self._count(w.golden_id, w.action == "create")
+                self._read_back_from(entry)
+            else:  # failed in this run: quarantined and logged then
+                self.result.failed[w.source_key] = entry.error or "failed"
         return left
+
+    def _read_back_from(self, entry: OutboxEntry) -> None:
+        """The reconcile step reads a load's writes back from `started_at`: from the
+        earlier attempt's, too."""
+        if entry.created_at is not None and self.result.started_at is not None:
+            self.result.started_at = min(self.result.started_at, entry.created_at)
 
     def _count_job_from_log(self, writes: list[PlannedWrite]) -> list[PlannedWrite]:
         """An earlier attempt's Bulk job is done: its records' outcomes are in this run's
-        sync log (stored with the job's confirmation). The rest of the writes is left."""
+        sync log (stored with the job's confirmation). The rest of the writes is left; a
+        record of the job missing from the log (it cannot be, but if) is sent on its own."""
         target = self.scope.obj.target
         logged = {r.record_key: r for r in self.led.sync_log(
-            run_id=self.run_id, system=target.system, obj=target.object)}
+            run_id=self.run_id, system=target.system, obj=target.object) if r.action == "create"}
         left = []
         for w in writes:
             row = logged.get(w.source_key) if w.golden_id in self.job_left else None
+            if w.golden_id in self.job_left and row is None:
+                self.keys[w.golden_id] = self.own_key(w)
             if row is None:
                 left.append(w)
             elif row.outcome == "ok":
@@ -235,9 +245,14 @@ class _Bookkeeping:
         return left
 
     def mark_left(self, writes: list[PlannedWrite], state: str) -> None:
-        left = [self.keys[w.golden_id] for w in writes if w.golden_id not in self.done]
-        if left:
-            self.led.mark(list(dict.fromkeys(left)), state)  # a job's entry once
+        """Unfinished writes to `state`; but a write that went out before (an earlier
+        attempt's, or this Bulk job, which the org may be processing) stays uncertain."""
+        left = [w.golden_id for w in writes if w.golden_id not in self.done]
+        uncertain = {self.keys[g] for g in left if g in self.tried_before or g in self.job_left}
+        for keys, to in ((uncertain, "uncertain"),
+                         ({self.keys[g] for g in left} - uncertain, state)):
+            if keys:
+                self.led.mark(sorted(keys), to)
 
     def record(self, batch: list[WriteResult]) -> None:
         led, target, by_golden, keys = self.led, self.scope.obj.target, self.by_golden, self.keys
@@ -248,41 +263,39 @@ class _Bookkeeping:
                   or "unknown error" for r in bad}
         job_left = self.job_left - {r.key for r in batch}
         own = {r.key for r in batch if keys[r.key] != self.job}  # entries of their own
-        # One transaction: a write's confirmation, link, match keys, log line and content
-        # hash are stored whole or not at all. A stored hash equal to the planned one makes
-        # the next plan call the write done ("unchanged"), so it must never outlive a lost
-        # link; and a retry of this step skips exactly the writes confirmed here.
+        # The rows first, then one short transaction: a write's confirmation, link, match
+        # keys, log line and content hash are stored whole or not at all. A stored hash
+        # equal to the planned one makes the next plan call the write done ("unchanged"),
+        # so it must never outlive a lost link; and a retry of this step skips exactly the
+        # writes settled here.
+        links = [XrefLink(self.scope.obj.entity, r.key, target.system, target.object,
+                          r.record_id, "written") for r in ok if r.record_id]
+        match_keys = _written_match_keys(self.scope, [(r, by_golden[r.key]) for r in ok])
+        quarantined = [
+            QuarantineRow(self.scope.sync, self.scope.obj_name, by_golden[r.key].source_key,
+                          f"{target.system}.{r.errors[0].status_code if r.errors else 'ERROR'}",
+                          (r.errors[0].fields[0] if r.errors and r.errors[0].fields else None),
+                          errors[r.key], payload=jsonable(by_golden[r.key].payload),
+                          run_id=self.run_id, partition=self.partition)
+            for r in bad]
+        logged = [SyncLogRow(self.run_id, self.scope.sync, self.partition, target.system,
+                             target.object, by_golden[r.key].source_key,
+                             by_golden[r.key].action,
+                             "ok" if r.key in ok_keys else "failed", errors.get(r.key))
+                  for r in batch]
+        hashes = {r.key: by_golden[r.key].payload_hash for r in ok}
         with led.transaction():
             if ok_keys & own:
                 led.mark([keys[r.key] for r in ok if r.key in own], "confirmed",
                          target_ids={keys[r.key]: r.record_id for r in ok if r.key in own})
-            if ok:
-                led.link(XrefLink(self.scope.obj.entity, r.key, target.system, target.object,
-                                  r.record_id, "written") for r in ok if r.record_id)
-                led.put_match_keys(target.system, target.object, _written_match_keys(
-                    self.scope, [(r, by_golden[r.key]) for r in ok]))
-            if bad:
-                if errors.keys() & own:
-                    led.mark([keys[r.key] for r in bad if r.key in own], "failed",
-                             errors={keys[k]: v for k, v in errors.items() if k in own})
-                led.quarantine(
-                    QuarantineRow(self.scope.sync, self.scope.obj_name,
-                                  by_golden[r.key].source_key,
-                                  f"{target.system}.{r.errors[0].status_code if r.errors else 'ERROR'}",
-                                  (r.errors[0].fields[0] if r.errors and r.errors[0].fields else None),
-                                  errors[r.key], payload=jsonable(by_golden[r.key].payload),
-                                  run_id=self.run_id, partition=self.partition)
-                    for r in bad
-                )
-            led.log(
-                SyncLogRow(self.run_id, self.scope.sync, self.partition, target.system,
-                           target.object, by_golden[r.key].source_key, by_golden[r.key].action,
-                           "ok" if r.key in ok_keys else "failed", errors.get(r.key))
-                for r in batch
-            )
-            if ok:
-                led.put_hashes(target.system, target.object,
-                               {r.key: by_golden[r.key].payload_hash for r in ok})
+            if errors.keys() & own:
+                led.mark([keys[r.key] for r in bad if r.key in own], "failed",
+                         errors={keys[k]: v for k, v in errors.items() if k in own})
+            led.link(links)
+            led.put_match_keys(target.system, target.object, match_keys)
+            led.quarantine(quarantined)
+            led.log(logged)
+            led.put_hashes(target.system, target.object, hashes)
             if self.job is not None and self.job_left and not job_left:
                 led.mark([self.job], "confirmed")  # every record of the job has its outcome
         # Counted once the ledger holds them, so a retry starts from what was kept.

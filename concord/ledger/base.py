@@ -202,10 +202,12 @@ class LedgerBase:
     @contextmanager
     def _write(self) -> Iterator[sa.Connection]:
         """One all-or-nothing write transaction (on SQLite it holds the write lock from
-        BEGIN), or the open `transaction()`'s."""
+        BEGIN); inside `transaction()`, a savepoint of it, so a call that raises leaves
+        nothing half-done even where its caller goes on."""
         unit = self._unit()
         if unit is not None:
-            yield unit
+            with unit.begin_nested():
+                yield unit
             return
         with self._begin_write() as conn:
             yield conn

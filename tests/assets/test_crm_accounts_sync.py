@@ -322,6 +322,18 @@ def test_a_retried_apply_step_sends_and_counts_each_write_once(
     assert {e.state for e in entries} == {"confirmed"}
 
 
+def _check_results(instance: dg.DagsterInstance) -> dict[str, bool]:
+    """The newest run's asset checks: 'asset/check' -> passed."""
+    [newest] = instance.get_runs(limit=1)
+    results = {}
+    for entry in instance.all_logs(newest.run_id,
+                                   of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+        assert entry.dagster_event is not None
+        evaluation = entry.dagster_event.event_specific_data
+        results[f"{evaluation.asset_key.path[-1]}/{evaluation.check_name}"] = evaluation.passed
+    return results
+
+
 def test_a_retried_apply_step_after_its_bulk_job_sends_and_counts_each_write_once(
     fresh_org, instance, sf, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -330,11 +342,17 @@ def test_a_retried_apply_step_after_its_bulk_job_sends_and_counts_each_write_onc
     write-back) and Dagster retries it: the retry finds the job done in this run, counts
     its records from the run's sync log and sends no second job."""
     import os
+    from datetime import timedelta
 
     import assets.steps.apply as apply_step
+    import assets.steps.reconcile as reconcile_step
     from resources.salesforce.client import SalesforceClient
 
     monkeypatch.setattr(SalesforceClient, "upserts_by_bulk", lambda self, n: n > 50)
+    # reconcile reads the load back by modification time from the apply's start, as at
+    # full scale (the margin for clock skew less than the retry's delay)
+    monkeypatch.setattr(reconcile_step, "READ_BACK_BY_KEY", 0)
+    monkeypatch.setattr(reconcile_step, "READ_BACK_MARGIN", timedelta(seconds=1))
     ok, _ = run(instance)
     assert not ok  # the duplicate check
     resolve_open_clusters(os.environ["CONCORD_LEDGER_URL"])
@@ -363,7 +381,10 @@ def test_a_retried_apply_step_after_its_bulk_job_sends_and_counts_each_write_onc
     assert len({(r.obj, r.record_key) for r in log}) == len(log) == finished["created"] > 100
     assert sorted((e.obj, e.state, e.attempts) for e in jobs) == [
         ("Account", "confirmed", 1), ("Contact", "confirmed", 1)]
-    assert not {e.record_key for e in own} & {r.record_key for r in log}
+    assert len(own) == finished["updated"]  # records adopted by key: updates, entries of their own
+    checks = _check_results(instance)
+    assert checks["companies_reconciled/target_agrees"], "the first attempt's writes not read back"
+    assert all(checks.values()), checks
 
 
 def test_edits_on_either_side_wake_the_sensor_once(sync_env: Path, e2e_salesforce) -> None:

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from concord.ledger import Ledger, OutboxEntry, SyncLogRow, XrefLink
+from concord.ledger import Ledger, LedgerError, OutboxEntry, SyncLogRow, XrefLink
 
 
 def _bookkeeping(ledger: Ledger) -> None:
@@ -61,3 +61,15 @@ def test_other_threads_see_the_block_only_once_it_ends(ledger: Ledger) -> None:
 
     with ThreadPoolExecutor(1) as other:
         assert other.submit(ledger.get_outbox, ["k1"]).result()["k1"].state == "confirmed"
+
+
+def test_a_call_that_raises_inside_a_block_leaves_nothing_half_done(ledger: Ledger) -> None:
+    """`mark` refuses a batch naming an unknown key; caught, the block goes on without it."""
+    with ledger.transaction():
+        _bookkeeping(ledger)
+        with pytest.raises(LedgerError, match="no entry"):
+            ledger.mark(["k1", "k-unknown"], "failed", errors={"k1": "boom"})
+        ledger.log([SyncLogRow("run-1", "crm_accounts", None, "salesforce", "Account", "8",
+                               "update", "ok", None)])
+
+    assert _stored(ledger) == ({"k1": "confirmed"}, {"001A": "G-1"}, 2, {"G-1": "h1"})
