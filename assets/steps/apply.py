@@ -263,27 +263,11 @@ class _Bookkeeping:
                   or "unknown error" for r in bad}
         job_left = self.job_left - {r.key for r in batch}
         own = {r.key for r in batch if keys[r.key] != self.job}  # entries of their own
-        # The rows first, then one short transaction: a write's confirmation, link, match
-        # keys, log line and content hash are stored whole or not at all. A stored hash
-        # equal to the planned one makes the next plan call the write done ("unchanged"),
-        # so it must never outlive a lost link; and a retry of this step skips exactly the
-        # writes settled here.
-        links = [XrefLink(self.scope.obj.entity, r.key, target.system, target.object,
-                          r.record_id, "written") for r in ok if r.record_id]
-        match_keys = _written_match_keys(self.scope, [(r, by_golden[r.key]) for r in ok])
-        quarantined = [
-            QuarantineRow(self.scope.sync, self.scope.obj_name, by_golden[r.key].source_key,
-                          f"{target.system}.{r.errors[0].status_code if r.errors else 'ERROR'}",
-                          (r.errors[0].fields[0] if r.errors and r.errors[0].fields else None),
-                          errors[r.key], payload=jsonable(by_golden[r.key].payload),
-                          run_id=self.run_id, partition=self.partition)
-            for r in bad]
-        logged = [SyncLogRow(self.run_id, self.scope.sync, self.partition, target.system,
-                             target.object, by_golden[r.key].source_key,
-                             by_golden[r.key].action,
-                             "ok" if r.key in ok_keys else "failed", errors.get(r.key))
-                  for r in batch]
-        hashes = {r.key: by_golden[r.key].payload_hash for r in ok}
+        # One transaction: a write's confirmation, link, match keys, log line and content
+        # hash are stored whole or not at all. A stored hash equal to the planned one makes
+        # the next plan call the write done ("unchanged"), so it must never outlive a lost
+        # link; and a retry of this step skips exactly the writes settled here. (The rows
+        # are made as each call takes them: a load's 200,000 at once would cost ~40 MB.)
         with led.transaction():
             if ok_keys & own:
                 led.mark([keys[r.key] for r in ok if r.key in own], "confirmed",
@@ -291,11 +275,24 @@ class _Bookkeeping:
             if errors.keys() & own:
                 led.mark([keys[r.key] for r in bad if r.key in own], "failed",
                          errors={keys[k]: v for k, v in errors.items() if k in own})
-            led.link(links)
-            led.put_match_keys(target.system, target.object, match_keys)
-            led.quarantine(quarantined)
-            led.log(logged)
-            led.put_hashes(target.system, target.object, hashes)
+            led.link(XrefLink(self.scope.obj.entity, r.key, target.system, target.object,
+                              r.record_id, "written") for r in ok if r.record_id)
+            led.put_match_keys(target.system, target.object, _written_match_keys(
+                self.scope, [(r, by_golden[r.key]) for r in ok]))
+            led.quarantine(
+                QuarantineRow(self.scope.sync, self.scope.obj_name, by_golden[r.key].source_key,
+                              f"{target.system}.{r.errors[0].status_code if r.errors else 'ERROR'}",
+                              (r.errors[0].fields[0] if r.errors and r.errors[0].fields else None),
+                              errors[r.key], payload=jsonable(by_golden[r.key].payload),
+                              run_id=self.run_id, partition=self.partition)
+                for r in bad)
+            led.log(SyncLogRow(self.run_id, self.scope.sync, self.partition, target.system,
+                               target.object, by_golden[r.key].source_key,
+                               by_golden[r.key].action,
+                               "ok" if r.key in ok_keys else "failed", errors.get(r.key))
+                    for r in batch)
+            led.put_hashes(target.system, target.object,
+                           {r.key: by_golden[r.key].payload_hash for r in ok})
             if self.job is not None and self.job_left and not job_left:
                 led.mark([self.job], "confirmed")  # every record of the job has its outcome
         # Counted once the ledger holds them, so a retry starts from what was kept.

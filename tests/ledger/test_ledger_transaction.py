@@ -63,13 +63,14 @@ def test_other_threads_see_the_block_only_once_it_ends(ledger: Ledger) -> None:
         assert other.submit(ledger.get_outbox, ["k1"]).result()["k1"].state == "confirmed"
 
 
-def test_a_call_that_raises_inside_a_block_leaves_nothing_half_done(ledger: Ledger) -> None:
-    """`mark` refuses a batch naming an unknown key; caught, the block goes on without it."""
-    with ledger.transaction():
+def test_a_call_that_raises_spoils_the_block_even_if_its_caller_goes_on(ledger: Ledger) -> None:
+    """`mark` refuses a batch naming an unknown key after updating the known one; caught,
+    the block still stores none of it (no half-marked batch, no half-done block)."""
+    with pytest.raises(LedgerError, match="none of it is stored"), ledger.transaction():
         _bookkeeping(ledger)
         with pytest.raises(LedgerError, match="no entry"):
             ledger.mark(["k1", "k-unknown"], "failed", errors={"k1": "boom"})
         ledger.log([SyncLogRow("run-1", "crm_accounts", None, "salesforce", "Account", "8",
                                "update", "ok", None)])
 
-    assert _stored(ledger) == ({"k1": "confirmed"}, {"001A": "G-1"}, 2, {"G-1": "h1"})
+    assert _stored(ledger) == ({}, {}, 0, {})
