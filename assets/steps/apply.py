@@ -1,8 +1,10 @@
 """Apply step: batched, idempotent upserts through the outbox, results into the ledger."""
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Self
 
 import dagster as dg
 
@@ -101,15 +103,8 @@ def build_apply(scope: StepScope) -> dg.AssetsDefinition:
 def _send(scope: StepScope, led: Ledger, client, writes: list[PlannedWrite],
           result: ApplyResult, run_id: str, partition: str) -> None:
     target = scope.obj.target
-    by_golden = {w.golden_id: w for w in writes}
-    if len(by_golden) != len(writes):  # results come back by golden id: one write each
-        twice = next(g for g, n in Counter(w.golden_id for w in writes).items() if n > 1)
-        raise FatalError(f"the plan writes {target.object} record {twice} twice in one run")
-    book = _Bookkeeping(scope, led, by_golden, result, run_id, partition)
-    creates = [w for w in writes if w.target_id is None]
-    if client.upserts_by_bulk(len(creates)):
-        book.bulk_job([w.golden_id for w in creates])
-    book.keys.update((w.golden_id, book.own_key(w)) for w in writes if w.golden_id not in book.keys)
+    book = _Bookkeeping.start(scope, led, writes, result, run_id, partition,
+                              by_bulk=client.upserts_by_bulk)
     writes = book.not_done_in_this_run(writes)
     led.send(book.entries(writes))
     creates = [w for w in writes if w.target_id is None]
@@ -162,15 +157,30 @@ class _Bookkeeping:
     done: set[str] = field(default_factory=set)          # golden ids with a result
     tried_before: set[str] = field(default_factory=set)  # went out before without a result
 
-    def bulk_job(self, golden_ids: list[str]) -> None:
-        """These creates go out as one Bulk API job: its entry is keyed by what it writes
-        (in any order), so a retry of the same plan finds it."""
-        target = self.scope.obj.target
-        self.job = idempotency_key(
-            self.scope.sync, target.system, target.object, "bulk_upsert",
-            *sorted(f"{g}:{self.by_golden[g].payload_hash}" for g in golden_ids))
-        self.keys.update(dict.fromkeys(golden_ids, self.job))
-        self.job_left = frozenset(golden_ids)
+    @classmethod
+    def start(cls, scope: StepScope, led: Ledger, writes: list[PlannedWrite],
+              result: ApplyResult, run_id: str, partition: str, *,
+              by_bulk: Callable[[int], bool]) -> Self:
+        """The bookkeeping of these writes, each with its outbox key. When the client
+        sends the creates as one Bulk API job (`by_bulk` of their number), they share the
+        job's entry, keyed by what it writes (in any order), so a retry of the same plan
+        finds it."""
+        target = scope.obj.target
+        by_golden = {w.golden_id: w for w in writes}
+        if len(by_golden) != len(writes):  # results come back by golden id: one write each
+            twice = next(g for g, n in Counter(w.golden_id for w in writes).items() if n > 1)
+            raise FatalError(f"the plan writes {target.object} record {twice} twice in one run")
+        book = cls(scope, led, by_golden, result, run_id, partition)
+        creates = [w.golden_id for w in writes if w.target_id is None]
+        if by_bulk(len(creates)):
+            book.job = idempotency_key(
+                scope.sync, target.system, target.object, "bulk_upsert",
+                *sorted(f"{g}:{by_golden[g].payload_hash}" for g in creates))
+            book.keys.update(dict.fromkeys(creates, book.job))
+            book.job_left = frozenset(creates)
+        book.keys.update((w.golden_id, book.own_key(w)) for w in writes
+                         if w.golden_id not in book.keys)
+        return book
 
     def own_key(self, w: PlannedWrite) -> str:
         target = self.scope.obj.target

@@ -144,7 +144,8 @@ def apply_two_way(scope: StepScope, led: Ledger, platform_url: str, timezone: st
     if ownership is None:
         return out
     diffs = plan.ownership.records
-    sent = {w.golden_id for w in plan.to_send()}
+    to_send = plan.to_send()
+    sent = {w.golden_id for w in to_send}
     sf_failed = {d.golden_id for d in diffs if d.golden_id in sent and d.golden_id not in written}
     moved: set[str] = set()
     updates = updates_from_diffs(diffs)
@@ -175,7 +176,7 @@ def apply_two_way(scope: StepScope, led: Ledger, platform_url: str, timezone: st
         elif d.baseline_changed:
             baselines[d.golden_id] = d.baseline
     # Records this run created: their baseline is what was sent.
-    for w in plan.to_send():
+    for w in to_send:
         if w.action == "create" and w.golden_id in written:
             baselines[w.golden_id] = created_baseline(w.payload, ownership)
     if baselines:
