@@ -1,5 +1,6 @@
 """Reconcile step: the counts add up, and the target holds what we wrote."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
@@ -63,29 +64,17 @@ def build_reconcile(scope: StepScope) -> dg.AssetsDefinition:
             - plan.noted(MERGED_AWAY),
             changed_in_target=plan.from_target,
         )
-        _log_outcomes(scope, ledger, context, source, standardised, deduped, matched, plan)
-
         written = {w.golden_id: w.payload for w in plan.to_send()
                    if w.golden_id in applied.written and w.action != "delete"}
-        drift = []
-        calls: dict[str, int] = {}
-        if written and applied.started_at is not None:
-            client = salesforce.get_client()
-            fields = list(scope.obj.fields)
-            wanted = [target.external_id, *fields]
-            if len(written) <= READ_BACK_BY_KEY:
-                # a few hundred ids an IN list: an hourly run's writes in a query or two
-                rows = client.find_by(target.object, wanted, target.external_id, list(written))
-            else:
-                # a load's: one Bulk API query job by modification time (50,000 rows a
-                # page) instead of thousands of IN lists; the margin covers clock skew
-                rows = client.changed_since(
-                    target.object, wanted, since=applied.started_at - READ_BACK_MARGIN,
-                    until=datetime.now(UTC), include_deleted=False, bulk=True)
-            actual = {row[target.external_id]: row for row in rows
-                      if row.get(target.external_id) in written}
-            drift = field_drift(written, actual, fields)
-            calls = client.calls.as_dict()
+        reading = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-back") as pool:
+            if written and applied.started_at is not None:
+                # The org answers the read-back while this step logs the run's other
+                # outcomes: a load's query job is seconds of the org's time.
+                reading = pool.submit(_read_back, scope, salesforce, written, applied.started_at)
+            _log_outcomes(scope, ledger, context, source, standardised, deduped, matched, plan)
+            actual, calls = reading.result() if reading is not None else ({}, {})
+        drift = field_drift(written, actual, list(scope.obj.fields)) if reading is not None else []
         yield dg.Output(counts.as_dict(), metadata={**counts.as_dict(), **api_call_metadata(calls),
                                                      "drift": len(drift)})
         yield dg.AssetCheckResult(
@@ -102,6 +91,26 @@ def build_reconcile(scope: StepScope) -> dg.AssetsDefinition:
         )
 
     return _reconcile
+
+
+def _read_back(scope: StepScope, salesforce: SalesforceResource, written: dict[str, dict],
+               started_at: datetime) -> tuple[dict[str, dict], dict[str, int]]:
+    """The target's records of this run's writes, by external id, and the calls it took."""
+    target = scope.obj.target
+    client = salesforce.get_client()
+    wanted = [target.external_id, *scope.obj.fields]
+    if len(written) <= READ_BACK_BY_KEY:
+        # a few hundred ids an IN list: an hourly run's writes in a query or two
+        rows = client.find_by(target.object, wanted, target.external_id, list(written))
+    else:
+        # a load's: one Bulk API query job by modification time (50,000 rows a page)
+        # instead of thousands of IN lists; the margin covers clock skew
+        rows = client.changed_since(
+            target.object, wanted, since=started_at - READ_BACK_MARGIN,
+            until=datetime.now(UTC), include_deleted=False, bulk=True)
+    actual = {row[target.external_id]: row for row in rows
+              if row.get(target.external_id) in written}
+    return actual, client.calls.as_dict()
 
 
 def _log_outcomes(scope, ledger, context, source, standardised, deduped, matched, plan) -> None:
