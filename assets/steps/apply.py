@@ -66,7 +66,7 @@ def build_apply(scope: StepScope) -> dg.AssetsDefinition:
             result.started_at = datetime.now(UTC)
             client = salesforce.get_client()
             try:
-                _send(scope, led, client, to_send, result, context.run.run_id,
+                _send(scope, led, client, to_send, result, _Runs.of(context, scope),
                       partition_label(context))
             except RateLimitExhausted as exc:
                 raise dg.Failure(
@@ -100,12 +100,37 @@ def build_apply(scope: StepScope) -> dg.AssetsDefinition:
     return _apply
 
 
+@dataclass(frozen=True)
+class _Runs:
+    """This run, and the runs whose plan it applies: the ones it re-executes.
+
+    Dagster's retry of the step runs the same plan in the same run. The UI's "re-execute
+    from failure" makes a new run that loads the plan its parent run made (the plan step
+    succeeded there, so it does not run again): a write settled by that parent is done,
+    not to be sent, logged and counted again. A re-execution that plans afresh shares
+    nothing with its parents (the content hash decides there)."""
+
+    this: str
+    sharing_plan: frozenset[str]
+
+    @classmethod
+    def of(cls, context: dg.AssetExecutionContext, scope: StepScope) -> Self:
+        run = context.run
+        runs = {run.run_id}
+        selected = run.step_keys_to_execute
+        if selected is not None and "__".join(scope.key("plan").path) not in selected:
+            while run is not None and run.parent_run_id and run.parent_run_id not in runs:
+                runs.add(run.parent_run_id)
+                run = context.instance.get_run_by_id(run.parent_run_id)
+        return cls(context.run.run_id, frozenset(runs))
+
+
 def _send(scope: StepScope, led: Ledger, client, writes: list[PlannedWrite],
-          result: ApplyResult, run_id: str, partition: str) -> None:
+          result: ApplyResult, runs: _Runs, partition: str) -> None:
     target = scope.obj.target
-    book = _Bookkeeping.start(scope, led, writes, result, run_id, partition,
+    book = _Bookkeeping.start(scope, led, writes, result, runs, partition,
                               by_bulk=client.upserts_by_bulk)
-    writes = book.not_done_in_this_run(writes)
+    writes = book.not_done_by_this_plan(writes)
     led.send(book.entries(writes))
     creates = [w for w in writes if w.target_id is None]
     updates = [w for w in writes if w.target_id is not None and w.action != "delete"]
@@ -149,7 +174,7 @@ class _Bookkeeping:
     led: Ledger
     by_golden: dict[str, PlannedWrite]
     result: ApplyResult
-    run_id: str
+    runs: _Runs
     partition: str
     keys: dict[str, str] = field(default_factory=dict)   # golden id -> its outbox entry
     job: str | None = None                               # the Bulk job's entry
@@ -159,7 +184,7 @@ class _Bookkeeping:
 
     @classmethod
     def start(cls, scope: StepScope, led: Ledger, writes: list[PlannedWrite],
-              result: ApplyResult, run_id: str, partition: str, *,
+              result: ApplyResult, runs: _Runs, partition: str, *,
               by_bulk: Callable[[int], bool]) -> Self:
         """The bookkeeping of these writes, each with its outbox key. When the client
         sends the creates as one Bulk API job (`by_bulk` of their number), they share the
@@ -170,7 +195,7 @@ class _Bookkeeping:
         if len(by_golden) != len(writes):  # results come back by golden id: one write each
             twice = next(g for g, n in Counter(w.golden_id for w in writes).items() if n > 1)
             raise FatalError(f"the plan writes {target.object} record {twice} twice in one run")
-        book = cls(scope, led, by_golden, result, run_id, partition)
+        book = cls(scope, led, by_golden, result, runs, partition)
         creates = [w.golden_id for w in writes if w.target_id is None]
         if by_bulk(len(creates)):
             book.job = idempotency_key(
@@ -191,31 +216,31 @@ class _Bookkeeping:
         target, job = self.scope.obj.target, self.job
         out = [OutboxEntry(self.keys[w.golden_id], self.scope.sync, target.system,
                            target.object, w.golden_id, "upsert", w.payload_hash,
-                           run_id=self.run_id)
+                           run_id=self.runs.this)
                for w in writes if self.keys[w.golden_id] != job]
         if job is not None and self.job_left:
             out.append(OutboxEntry(job, self.scope.sync, target.system, target.object,
                                    f"bulk job of {len(self.job_left)}", "bulk_upsert", job,
-                                   run_id=self.run_id))
+                                   run_id=self.runs.this))
         return out
 
-    def not_done_in_this_run(self, writes: list[PlannedWrite]) -> list[PlannedWrite]:
+    def not_done_by_this_plan(self, writes: list[PlannedWrite]) -> list[PlannedWrite]:
         """The writes still to send. A retry of this step (Dagster's: same run, same plan)
-        finds the ones an earlier attempt settled, whose bookkeeping is whole (one
-        transaction): confirmed or failed, they are counted as that attempt logged them,
-        not sent or logged twice. Writes that went out without a result (sent, uncertain)
-        are sent again."""
+        or a re-execution of its run (`_Runs`) finds the ones an earlier attempt settled,
+        whose bookkeeping is whole (one transaction): confirmed or failed, they are counted
+        as that attempt logged them, not sent or logged twice. Writes that went out
+        without a result (sent, uncertain) are sent again."""
         stored = self.led.get_outbox(set(self.keys.values()))
         if not stored:
             return writes
         job = stored.get(self.job) if self.job is not None else None
-        if job is not None and job.state == "confirmed" and job.run_id == self.run_id:
-            writes = self._count_job_from_log(writes)
+        if job is not None and job.state == "confirmed" and job.run_id in self.runs.sharing_plan:
+            writes = self._count_job_from_log(writes, job)
             self._read_back_from(job)
         left = []
         for w in writes:
             entry = stored.get(self.keys[w.golden_id])
-            if entry is None or entry.run_id != self.run_id or entry.state not in (
+            if entry is None or entry.run_id not in self.runs.sharing_plan or entry.state not in (
                     "confirmed", "failed"):
                 if entry is not None and entry.state in ("sent", "uncertain"):
                     self.tried_before.add(w.golden_id)
@@ -233,13 +258,14 @@ class _Bookkeeping:
         if entry.created_at is not None and self.result.started_at is not None:
             self.result.started_at = min(self.result.started_at, entry.created_at)
 
-    def _count_job_from_log(self, writes: list[PlannedWrite]) -> list[PlannedWrite]:
-        """An earlier attempt's Bulk job is done: its records' outcomes are in this run's
-        sync log (stored with the job's confirmation). The rest of the writes is left; a
+    def _count_job_from_log(self, writes: list[PlannedWrite], job: OutboxEntry
+                            ) -> list[PlannedWrite]:
+        """An earlier attempt's Bulk job is done: its records' outcomes are in the sync log
+        of the run that sent it (stored with the job's confirmation). The rest of the writes is left; a
         record of the job missing from the log (it cannot be, but if) is sent on its own."""
         target = self.scope.obj.target
         logged = {r.record_key: r for r in self.led.sync_log(
-            run_id=self.run_id, system=target.system, obj=target.object) if r.action == "create"}
+            run_id=job.run_id, system=target.system, obj=target.object) if r.action == "create"}
         left = []
         for w in writes:
             row = logged.get(w.source_key) if w.golden_id in self.job_left else None
@@ -294,9 +320,9 @@ class _Bookkeeping:
                               f"{target.system}.{r.errors[0].status_code if r.errors else 'ERROR'}",
                               (r.errors[0].fields[0] if r.errors and r.errors[0].fields else None),
                               errors[r.key], payload=jsonable(by_golden[r.key].payload),
-                              run_id=self.run_id, partition=self.partition)
+                              run_id=self.runs.this, partition=self.partition)
                 for r in bad)
-            led.log(SyncLogRow(self.run_id, self.scope.sync, self.partition, target.system,
+            led.log(SyncLogRow(self.runs.this, self.scope.sync, self.partition, target.system,
                                target.object, by_golden[r.key].source_key,
                                by_golden[r.key].action,
                                "ok" if r.key in ok_keys else "failed", errors.get(r.key))

@@ -387,6 +387,73 @@ def test_a_retried_apply_step_after_its_bulk_job_sends_and_counts_each_write_onc
     assert all(checks.values()), checks
 
 
+def _crm_accounts_job() -> dg.JobDefinition:
+    """The job as a run worker loads it, for re-executing a run as the UI does."""
+    from integration_dags.definitions import defs
+
+    return defs.resolve_job_def("crm_accounts")
+
+
+def test_re_executing_a_failed_load_from_failure_sends_and_counts_each_write_once(
+    fresh_org, instance, sf, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The load's Accounts apply fails for good after its Bulk job's bookkeeping, and a user
+    re-executes the run from failure in the UI. The new run applies the plan its parent
+    made: it finds the parent's job done, counts its records as the parent logged them,
+    and sends no second job; the Contacts go out once."""
+    import os
+    from datetime import timedelta
+
+    import assets.steps.apply as apply_step
+    import assets.steps.reconcile as reconcile_step
+    from concord.errors import FatalError
+    from integration_dags.summary import summarise_run
+    from resources.salesforce.client import SalesforceClient
+
+    monkeypatch.setattr(SalesforceClient, "upserts_by_bulk", lambda self, n: n > 50)
+    monkeypatch.setattr(reconcile_step, "READ_BACK_BY_KEY", 0)
+    monkeypatch.setattr(reconcile_step, "READ_BACK_MARGIN", timedelta(seconds=1))
+    ok, _ = run(instance)
+    assert not ok  # the duplicate check
+    resolve_open_clusters(os.environ["CONCORD_LEDGER_URL"])
+    two_way = apply_step.apply_two_way
+    monkeypatch.setattr(apply_step, "apply_two_way", lambda *a, **k: (_ for _ in ()).throw(
+        FatalError("the platform database refused the write-back", system="platform")))
+    ok, _ = run(instance)
+    assert not ok
+    [parent] = instance.get_runs(limit=1)
+    with Ledger.open(os.environ["CONCORD_LEDGER_URL"]) as led:
+        [job] = [e for e in led.outbox(system="salesforce") if e.operation == "bulk_upsert"]
+    assert (job.obj, job.state, job.run_id) == ("Account", "confirmed", parent.run_id)
+
+    monkeypatch.setattr(apply_step, "apply_two_way", two_way)
+    result = dg.execute_job(
+        dg.reconstructable(_crm_accounts_job), instance=instance,
+        run_config={"execution": {"config": {"in_process": {}}}},
+        tags={k: v for k, v in parent.tags.items() if not k.startswith("dagster/")
+              or k.startswith("dagster/asset_partition_range")},
+        reexecution_options=dg.ReexecutionOptions.from_failure(parent.run_id, instance))
+    assert result.success
+    [child] = instance.get_runs(limit=1)
+    assert child.parent_run_id == parent.run_id
+    finished = summarise_run(result.all_events)["crm_accounts"]
+    ingest = sf.restful("jobs/ingest")["records"]
+    assert sorted(j["object"] for j in ingest) == ["Account", "Contact"]  # none sent again
+
+    rows = accounts(sf) + contacts(sf)
+    assert len({r["Concord_Id__c"] for r in rows}) == len(rows)
+    with Ledger.open(os.environ["CONCORD_LEDGER_URL"]) as led:
+        log = [r for r in led.sync_log(outcome="ok") if r.action == "create"]
+        jobs = [e for e in led.outbox(system="salesforce") if e.operation == "bulk_upsert"]
+    assert len({(r.obj, r.record_key) for r in log}) == len(log) == finished["created"] > 100
+    assert {r.run_id for r in log if r.obj == "Account"} == {parent.run_id}
+    assert sorted((e.obj, e.state, e.attempts) for e in jobs) == [
+        ("Account", "confirmed", 1), ("Contact", "confirmed", 1)]
+    checks = _check_results(instance)
+    assert checks["companies_reconciled/target_agrees"], "the parent's writes not read back"
+    assert all(checks.values()), checks
+
+
 def test_edits_on_either_side_wake_the_sensor_once(sync_env: Path, e2e_salesforce) -> None:
     """The platform's edit history and Salesforce's SystemModstamp, each with a cursor;
     Concord's own Salesforce writes (its integration user) do not wake it."""
