@@ -7,6 +7,7 @@ steward has not seen them). Earlier decisions are kept, inactive, as the audit t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -36,6 +37,14 @@ def _score(value: Decimal | float) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
+_SCORE_PLACES = Decimal(1).scaleb(-duplicate_pairs.c.score.type.scale)  # type: ignore[attr-defined]
+
+
+def _stored_score(value: Decimal | float) -> Decimal:
+    """A stored score as the column's type reads it: Decimal to its scale (NUMERIC(12, 6))."""
+    return value if isinstance(value, Decimal) else Decimal(str(value)).quantize(_SCORE_PLACES)
+
+
 def _decision(row: Any) -> Decision:
     return Decision(
         row.cluster_id, row.decision, row.keep_record_key, row.decided_by, row.decided_at
@@ -54,7 +63,7 @@ class DuplicateStore(LedgerBase):
         now = now_utc()
         with self._write() as conn:
             existing = self._members(conn, ids)
-            known = set(self._cluster_rows(conn, ids))
+            known = self._known(conn, ids)
             fresh = [given[i] for i in ids if i not in known]
             again = [given[i] for i in ids if i in known]
             reopened = [
@@ -119,42 +128,34 @@ class DuplicateStore(LedgerBase):
                     list(pairs.values()),
                 )
 
-    def _cluster_rows(self, conn: sa.Connection, ids: list[str]) -> dict[str, Any]:
-        query = sa.select(duplicate_clusters).where(
-            duplicate_clusters.c.cluster_id.in_(sa.bindparam("ids", expanding=True))
-        )
-        out: dict[str, Any] = {}
-        for part in chunked(ids):
-            out.update((r.cluster_id, r) for r in conn.execute(query, {"ids": list(part)}))
-        return out
+    def _known(self, conn: sa.Connection, ids: list[str]) -> set[str]:
+        """Which of these cluster ids the ledger holds."""
+        t = duplicate_clusters
+        return {cid for (cid,) in self._select_in(
+            conn, lambda wanted: sa.select(t.c.cluster_id).where(wanted), t.c.cluster_id, {},
+            ids)}
 
     def _members(self, conn: sa.Connection, ids: list[str]) -> dict[str, list[ClusterMember]]:
-        query = (
-            sa.select(duplicate_members)
-            .where(duplicate_members.c.cluster_id.in_(sa.bindparam("ids", expanding=True)))
-            .order_by(duplicate_members.c.system, duplicate_members.c.obj,
-                      duplicate_members.c.record_key)
-        )
+        t = duplicate_members
         out: dict[str, list[ClusterMember]] = {}
-        for part in chunked(ids):
-            for r in conn.execute(query, {"ids": list(part)}):
-                out.setdefault(r.cluster_id, []).append(
-                    ClusterMember(r.system, r.obj, r.record_key)
-                )
+        for cid, system, obj, key in self._select_in(
+                conn, lambda wanted: sa.select(t.c.cluster_id, t.c.system, t.c.obj, t.c.record_key)
+                .where(wanted).order_by(t.c.system, t.c.obj, t.c.record_key),
+                t.c.cluster_id, {}, ids):
+            out.setdefault(cid, []).append(ClusterMember(system, obj, key))
         return out
 
     def _pairs(self, conn: sa.Connection, ids: list[str]) -> dict[str, list[CandidatePair]]:
-        query = (
-            sa.select(duplicate_pairs)
-            .where(duplicate_pairs.c.cluster_id.in_(sa.bindparam("ids", expanding=True)))
-            .order_by(duplicate_pairs.c.a, duplicate_pairs.c.b)
-        )
+        t = duplicate_pairs
         out: dict[str, list[CandidatePair]] = {}
-        for part in chunked(ids):
-            for r in conn.execute(query, {"ids": list(part)}):
-                out.setdefault(r.cluster_id, []).append(
-                    CandidatePair(r.a, r.b, r.score, list(r.reasons))
-                )
+        for cid, a, b, score, reasons in self._select_in(
+                conn, lambda wanted: sa.select(t.c.cluster_id, t.c.a, t.c.b, t.c.score, t.c.reasons)
+                .where(wanted).order_by(t.c.a, t.c.b),
+                t.c.cluster_id, {}, ids):
+            # driver rows: SQLite hands JSON back as text and NUMERIC as a float
+            out.setdefault(cid, []).append(CandidatePair(
+                a, b, _stored_score(score),
+                json.loads(reasons) if isinstance(reasons, str) else list(reasons)))
         return out
 
     def clusters(
@@ -163,29 +164,29 @@ class DuplicateStore(LedgerBase):
     ) -> list[DuplicateCluster]:
         """The clusters, with members and pairs; `cluster_ids` reads only those (a run
         touches a few of the thousands an initial load recorded)."""
-        query = sa.select(duplicate_clusters).order_by(duplicate_clusters.c.cluster_id)
-        if sync is not None:
-            query = query.where(duplicate_clusters.c.sync == sync)
-        if status is not None:
-            query = query.where(duplicate_clusters.c.status == status)
+        t = duplicate_clusters
+        fixed = {name: value for name, value in (("sync", sync), ("status", status))
+                 if value is not None}
+
+        def build(wanted: sa.ColumnElement[bool]) -> sa.Select[Any]:
+            query = sa.select(t.c.cluster_id, t.c.sync, t.c.entity_type, t.c.partition,
+                              t.c.status).where(wanted)
+            return query.where(*(t.c[name] == sa.bindparam(name) for name in fixed))
+
         with self._read() as conn:
             if cluster_ids is None:
-                rows = conn.execute(query).all()
+                rows = [tuple(r) for r in conn.execute(build(sa.true()), fixed)]
             else:
-                some = query.where(duplicate_clusters.c.cluster_id.in_(
-                    sa.bindparam("ids", expanding=True)))
-                rows = sorted((r for part in chunked(unique(cluster_ids))
-                               for r in conn.execute(some, {"ids": list(part)})),
-                              key=lambda r: r.cluster_id)
-            ids = [r.cluster_id for r in rows]
+                rows = list(self._select_in(conn, build, t.c.cluster_id, fixed,
+                                            unique(cluster_ids)))
+            rows.sort(key=lambda r: r[0])
+            ids = [r[0] for r in rows]
             members = self._members(conn, ids)
             pairs = self._pairs(conn, ids)
         return [
-            DuplicateCluster(
-                r.cluster_id, r.sync, r.entity_type, members.get(r.cluster_id, []),
-                pairs.get(r.cluster_id, []), r.partition, r.status,
-            )
-            for r in rows
+            DuplicateCluster(cid, sync_, kind, members.get(cid, []), pairs.get(cid, []),
+                             partition, status_)
+            for cid, sync_, kind, partition, status_ in rows
         ]
 
     def cluster_counts(self, *, sync: str, status: str) -> dict[str, int]:
@@ -230,7 +231,7 @@ class DuplicateStore(LedgerBase):
         decisions = [Decision(cid, "keep" if keep is not None else "separate", keep, decided_by,
                               decided_at) for cid, keep, _ in rulings]
         with self._write() as conn:
-            known = self._cluster_rows(conn, ids)
+            known = self._known(conn, ids)
             members = self._members(conn, ids)
             for d in decisions:
                 if d.cluster_id not in known:

@@ -138,6 +138,35 @@ def test_a_run_reads_only_the_clusters_and_decisions_it_needs(ledger: Ledger) ->
     assert ledger.decisions(cluster_ids=["c0"]) == {}
 
 
+def test_a_load_reads_its_thousands_of_clusters_back_whole(ledger: Ledger) -> None:
+    """A re-run after the steward reads every cluster an initial load recorded: one scan
+    of each table, not IN lists; what comes back is what was recorded, another sync's
+    clusters and a reopened cluster's missing decision included."""
+    from concord.ledger.base import SCAN_FROM_VALUES
+
+    n = SCAN_FROM_VALUES + 10
+    ours = [cluster(f"c{i:05}", str(3 * i), str(3 * i + 1), str(3 * i + 2)) for i in range(n)]
+    ledger.record_clusters([*ours, cluster("i1", "INV-1", "INV-2", sync="accounting_invoices")])
+    ledger.decide_many([(c.cluster_id, c.members[0].record_key, False) for c in ours[1:]],
+                       decided_by="steward")
+
+    wanted = [c.cluster_id for c in reversed(ours)] + ["i1", "nope"]
+    got = ledger.clusters(sync="crm_accounts", cluster_ids=wanted)
+
+    assert [c.cluster_id for c in got] == [c.cluster_id for c in ours]
+    assert [[m.record_key for m in c.members] for c in got] == [
+        sorted(m.record_key for m in c.members) for c in ours]  # members in key order
+    assert {c.status for c in got[1:]} == {"resolved"} and got[0].status == "open"
+    pair = got[-1].pairs[0]
+    assert (pair.score, pair.reasons) == (Decimal("0.92"),
+                                          ["same VAT number", "name similarity 0.92"])
+    assert str(pair.score) == str(ledger.clusters(cluster_ids=["c00000"])[0].pairs[0].score)
+    assert [len(c.pairs) for c in got] == [2] * n
+    assert got == ledger.clusters(sync="crm_accounts")
+    decided = ledger.decisions("crm_accounts", cluster_ids=wanted)
+    assert len(decided) == n - 1 and "c00000" not in decided
+
+
 def test_many_rulings_are_recorded_together_or_not_at_all(ledger: Ledger) -> None:
     ledger.record_clusters([cluster("c1", "1", "2"), cluster("c2", "3", "4"),
                             cluster("c3", "5", "6")])
