@@ -66,15 +66,19 @@ def build_reconcile(scope: StepScope) -> dg.AssetsDefinition:
         )
         written = {w.golden_id: w.payload for w in plan.to_send()
                    if w.golden_id in applied.written and w.action != "delete"}
-        reading = None
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-back") as pool:
-            if written and applied.started_at is not None:
-                # The org answers the read-back while this step logs the run's other
-                # outcomes: a load's query job is seconds of the org's time.
-                reading = pool.submit(_read_back, scope, salesforce, written, applied.started_at)
-            _log_outcomes(scope, ledger, context, source, standardised, deduped, matched, plan)
-            actual, calls = reading.result() if reading is not None else ({}, {})
-        drift = field_drift(written, actual, list(scope.obj.fields)) if reading is not None else []
+        read_back = bool(written) and applied.started_at is not None
+        actual: dict[str, dict] = {}
+        calls: dict[str, int] = {}
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-log") as pool:
+            # The run's other outcomes go to the sync log while the org answers the
+            # read-back: a load's query job is seconds of the org's time. The read-back's
+            # rows are made in this thread, in the heap the earlier steps freed.
+            logging = pool.submit(_log_outcomes, scope, ledger, context, source, standardised,
+                                  deduped, matched, plan)
+            if read_back:
+                actual, calls = _read_back(scope, salesforce, written, applied.started_at)
+            logging.result()
+        drift = field_drift(written, actual, list(scope.obj.fields)) if read_back else []
         yield dg.Output(counts.as_dict(), metadata={**counts.as_dict(), **api_call_metadata(calls),
                                                      "drift": len(drift)})
         yield dg.AssetCheckResult(
