@@ -334,6 +334,51 @@ def _check_results(instance: dg.DagsterInstance) -> dict[str, bool]:
     return results
 
 
+def _bulk_load_decided(instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An initial load whose creates go by Bulk API (more than 50 a job here), stopped at
+    the duplicate check and decided. Reconcile reads the load back by modification time
+    from the apply's start, as at full scale (the margin for clock skew less than a
+    retry's delay)."""
+    import os
+    from datetime import timedelta
+
+    import assets.steps.reconcile as reconcile_step
+    from resources.salesforce.client import SalesforceClient
+
+    monkeypatch.setattr(SalesforceClient, "upserts_by_bulk", lambda self, n: n > 50)
+    monkeypatch.setattr(reconcile_step, "READ_BACK_BY_KEY", 0)
+    monkeypatch.setattr(reconcile_step, "READ_BACK_MARGIN", timedelta(seconds=1))
+    ok, _ = run(instance)
+    assert not ok  # the duplicate check
+    resolve_open_clusters(os.environ["CONCORD_LEDGER_URL"])
+
+
+def _check_each_write_sent_logged_and_counted_once(
+    instance: dg.DagsterInstance, sf: Salesforce, finished: dict
+) -> tuple[list, list]:
+    """One ingest job per object in the org, one Salesforce record per entity, one log
+    line per created record matching the counts, both job entries confirmed at their first
+    attempt, and every asset check of the newest run passed (the first attempt's writes
+    read back). Returns the create log lines and the outbox entries of single records."""
+    import os
+
+    ingest = sf.restful("jobs/ingest")["records"]  # every ingest job the org received
+    assert sorted(j["object"] for j in ingest) == ["Account", "Contact"]  # none sent again
+    rows = accounts(sf) + contacts(sf)
+    assert len({r["Concord_Id__c"] for r in rows}) == len(rows)
+    with Ledger.open(os.environ["CONCORD_LEDGER_URL"]) as led:
+        log = [r for r in led.sync_log(outcome="ok") if r.action == "create"]
+        jobs = [e for e in led.outbox(system="salesforce") if e.operation == "bulk_upsert"]
+        own = [e for e in led.outbox(system="salesforce") if e.operation != "bulk_upsert"]
+    assert len({(r.obj, r.record_key) for r in log}) == len(log) == finished["created"] > 100
+    assert sorted((e.obj, e.state, e.attempts) for e in jobs) == [
+        ("Account", "confirmed", 1), ("Contact", "confirmed", 1)]
+    checks = _check_results(instance)
+    assert checks["companies_reconciled/target_agrees"], "the first attempt's writes not read back"
+    assert all(checks.values()), checks
+    return log, own
+
+
 def test_a_retried_apply_step_after_its_bulk_job_sends_and_counts_each_write_once(
     fresh_org, instance, sf, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -341,21 +386,9 @@ def test_a_retried_apply_step_after_its_bulk_job_sends_and_counts_each_write_onc
     keeps as one entry. The step then fails after the job's bookkeeping (in the two-way
     write-back) and Dagster retries it: the retry finds the job done in this run, counts
     its records from the run's sync log and sends no second job."""
-    import os
-    from datetime import timedelta
-
     import assets.steps.apply as apply_step
-    import assets.steps.reconcile as reconcile_step
-    from resources.salesforce.client import SalesforceClient
 
-    monkeypatch.setattr(SalesforceClient, "upserts_by_bulk", lambda self, n: n > 50)
-    # reconcile reads the load back by modification time from the apply's start, as at
-    # full scale (the margin for clock skew less than the retry's delay)
-    monkeypatch.setattr(reconcile_step, "READ_BACK_BY_KEY", 0)
-    monkeypatch.setattr(reconcile_step, "READ_BACK_MARGIN", timedelta(seconds=1))
-    ok, _ = run(instance)
-    assert not ok  # the duplicate check
-    resolve_open_clusters(os.environ["CONCORD_LEDGER_URL"])
+    _bulk_load_decided(instance, monkeypatch)
     two_way = apply_step.apply_two_way
     failed = Counter[str]()
 
@@ -369,22 +402,8 @@ def test_a_retried_apply_step_after_its_bulk_job_sends_and_counts_each_write_onc
     ok, finished = run(instance)
     assert ok, finished
     assert failed["once"] == 1
-    ingest = sf.restful("jobs/ingest")["records"]  # every ingest job the org received
-    assert sorted(j["object"] for j in ingest) == ["Account", "Contact"]  # none sent again
-
-    rows = accounts(sf) + contacts(sf)
-    assert len({r["Concord_Id__c"] for r in rows}) == len(rows)
-    with Ledger.open(os.environ["CONCORD_LEDGER_URL"]) as led:
-        log = [r for r in led.sync_log(outcome="ok") if r.action == "create"]
-        jobs = [e for e in led.outbox(system="salesforce") if e.operation == "bulk_upsert"]
-        own = [e for e in led.outbox(system="salesforce") if e.operation != "bulk_upsert"]
-    assert len({(r.obj, r.record_key) for r in log}) == len(log) == finished["created"] > 100
-    assert sorted((e.obj, e.state, e.attempts) for e in jobs) == [
-        ("Account", "confirmed", 1), ("Contact", "confirmed", 1)]
+    _, own = _check_each_write_sent_logged_and_counted_once(instance, sf, finished)
     assert len(own) == finished["updated"]  # records adopted by key: updates, entries of their own
-    checks = _check_results(instance)
-    assert checks["companies_reconciled/target_agrees"], "the first attempt's writes not read back"
-    assert all(checks.values()), checks
 
 
 def _crm_accounts_job() -> dg.JobDefinition:
@@ -402,20 +421,12 @@ def test_re_executing_a_failed_load_from_failure_sends_and_counts_each_write_onc
     made: it finds the parent's job done, counts its records as the parent logged them,
     and sends no second job; the Contacts go out once."""
     import os
-    from datetime import timedelta
 
     import assets.steps.apply as apply_step
-    import assets.steps.reconcile as reconcile_step
     from concord.errors import FatalError
     from integration_dags.summary import summarise_run
-    from resources.salesforce.client import SalesforceClient
 
-    monkeypatch.setattr(SalesforceClient, "upserts_by_bulk", lambda self, n: n > 50)
-    monkeypatch.setattr(reconcile_step, "READ_BACK_BY_KEY", 0)
-    monkeypatch.setattr(reconcile_step, "READ_BACK_MARGIN", timedelta(seconds=1))
-    ok, _ = run(instance)
-    assert not ok  # the duplicate check
-    resolve_open_clusters(os.environ["CONCORD_LEDGER_URL"])
+    _bulk_load_decided(instance, monkeypatch)
     two_way = apply_step.apply_two_way
     monkeypatch.setattr(apply_step, "apply_two_way", lambda *a, **k: (_ for _ in ()).throw(
         FatalError("the platform database refused the write-back", system="platform")))
@@ -437,21 +448,8 @@ def test_re_executing_a_failed_load_from_failure_sends_and_counts_each_write_onc
     [child] = instance.get_runs(limit=1)
     assert child.parent_run_id == parent.run_id
     finished = summarise_run(result.all_events)["crm_accounts"]
-    ingest = sf.restful("jobs/ingest")["records"]
-    assert sorted(j["object"] for j in ingest) == ["Account", "Contact"]  # none sent again
-
-    rows = accounts(sf) + contacts(sf)
-    assert len({r["Concord_Id__c"] for r in rows}) == len(rows)
-    with Ledger.open(os.environ["CONCORD_LEDGER_URL"]) as led:
-        log = [r for r in led.sync_log(outcome="ok") if r.action == "create"]
-        jobs = [e for e in led.outbox(system="salesforce") if e.operation == "bulk_upsert"]
-    assert len({(r.obj, r.record_key) for r in log}) == len(log) == finished["created"] > 100
+    log, _ = _check_each_write_sent_logged_and_counted_once(instance, sf, finished)
     assert {r.run_id for r in log if r.obj == "Account"} == {parent.run_id}
-    assert sorted((e.obj, e.state, e.attempts) for e in jobs) == [
-        ("Account", "confirmed", 1), ("Contact", "confirmed", 1)]
-    checks = _check_results(instance)
-    assert checks["companies_reconciled/target_agrees"], "the parent's writes not read back"
-    assert all(checks.values()), checks
 
 
 def test_edits_on_either_side_wake_the_sensor_once(sync_env: Path, e2e_salesforce) -> None:
