@@ -166,7 +166,7 @@ def resumable_from(
     reused = _reused_assets(job)
     if RESUMED_TAG in last.tags:
         origin = last.tags[RESUMED_TAG]
-    elif all(status.get("__".join(k.path)) == "SUCCESS" for k in reused):  # their step keys
+    elif all(status.get(k.to_python_identifier()) == "SUCCESS" for k in reused):  # step keys
         origin = last.run_id
     else:
         return None

@@ -118,7 +118,7 @@ class _Runs:
         run = context.run
         runs = {run.run_id}
         selected = run.step_keys_to_execute
-        if selected is not None and "__".join(scope.key("plan").path) not in selected:
+        if selected is not None and scope.key("plan").to_python_identifier() not in selected:
             while run is not None and run.parent_run_id and run.parent_run_id not in runs:
                 runs.add(run.parent_run_id)
                 run = context.instance.get_run_by_id(run.parent_run_id)
@@ -261,8 +261,9 @@ class _Bookkeeping:
     def _count_job_from_log(self, writes: list[PlannedWrite], job: OutboxEntry
                             ) -> list[PlannedWrite]:
         """An earlier attempt's Bulk job is done: its records' outcomes are in the sync log
-        of the run that sent it (stored with the job's confirmation). The rest of the writes is left; a
-        record of the job missing from the log (it cannot be, but if) is sent on its own."""
+        of the run that sent it (stored with the job's confirmation). The rest of the writes
+        is left; a record of the job missing from the log (it cannot be, but if) is sent on
+        its own."""
         target = self.scope.obj.target
         logged = {r.record_key: r for r in self.led.sync_log(
             run_id=job.run_id, system=target.system, obj=target.object) if r.action == "create"}

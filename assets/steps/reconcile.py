@@ -73,8 +73,9 @@ def build_reconcile(scope: StepScope) -> dg.AssetsDefinition:
             # The run's other outcomes go to the sync log while the org answers the
             # read-back: a load's query job is seconds of the org's time. The read-back's
             # rows are made in this thread, in the heap the earlier steps freed.
-            logging = pool.submit(_log_outcomes, scope, ledger, context, source, standardised,
-                                  deduped, matched, plan)
+            logging = pool.submit(_log_outcomes, scope, ledger, context.run.run_id,
+                                  partition_label(context), source, standardised, deduped,
+                                  matched, plan)
             if read_back:
                 actual, calls = _read_back(scope, salesforce, written, applied.started_at)
             logging.result()
@@ -117,10 +118,11 @@ def _read_back(scope: StepScope, salesforce: SalesforceResource, written: dict[s
     return actual, client.calls.as_dict()
 
 
-def _log_outcomes(scope, ledger, context, source, standardised, deduped, matched, plan) -> None:
-    """Sync-log rows for records that were not written (apply logs the writes itself)."""
+def _log_outcomes(scope, ledger, run_id: str, part: str, source, standardised, deduped, matched,
+                  plan) -> None:
+    """Sync-log rows for records that were not written (apply logs the writes itself). Runs
+    in a worker thread: it takes the run id and partition, not Dagster's step context."""
     target = scope.obj.target
-    run_id, part = context.run.run_id, partition_label(context)
     valid = {r.key for r in standardised}
     held = {m for c in deduped.unresolved for m in c.members}
     merged_away = {m.key for m in matched.merged}

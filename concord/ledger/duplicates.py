@@ -42,7 +42,7 @@ _SCORE_PLACES = Decimal(1).scaleb(-duplicate_pairs.c.score.type.scale)  # type: 
 
 def _stored_score(value: Decimal | float) -> Decimal:
     """A stored score as the column's type reads it: Decimal to its scale (NUMERIC(12, 6))."""
-    return value if isinstance(value, Decimal) else Decimal(str(value)).quantize(_SCORE_PLACES)
+    return value if isinstance(value, Decimal) else _score(value).quantize(_SCORE_PLACES)
 
 
 def _decision(row: Any) -> Decision:

@@ -428,8 +428,10 @@ def test_re_executing_a_failed_load_from_failure_sends_and_counts_each_write_onc
 
     _bulk_load_decided(instance, monkeypatch)
     two_way = apply_step.apply_two_way
-    monkeypatch.setattr(apply_step, "apply_two_way", lambda *a, **k: (_ for _ in ()).throw(
-        FatalError("the platform database refused the write-back", system="platform")))
+    def refused(*args, **kwargs):
+        raise FatalError("the platform database refused the write-back", system="platform")
+
+    monkeypatch.setattr(apply_step, "apply_two_way", refused)
     ok, _ = run(instance)
     assert not ok
     [parent] = instance.get_runs(limit=1)
