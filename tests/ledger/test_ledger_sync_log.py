@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -67,3 +67,23 @@ def test_unknown_actions_and_outcomes_are_refused(ledger: Ledger) -> None:
     with pytest.raises(ValueError, match="outcome"):
         ledger.log([row("C-1", outcome="maybe")])
     assert ledger.sync_log() == []
+
+
+def test_a_batch_across_statements_keeps_every_value_of_every_row(
+    ledger: Ledger, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL sends a column that is the same in a whole statement's rows as one value:
+    each row keeps its own anyway, whichever columns repeat in which statement."""
+    from concord.ledger import base
+
+    monkeypatch.setattr(base, "PG_CHUNK", 3)
+    at = datetime(2024, 5, 1, 12, tzinfo=UTC)
+    rows = [
+        row("C-1", at=at), row("C-2", at=at), row("C-3", at=at),  # only the key varies
+        row("C-4", at=at), row("C-5", "update", "failed", error="boom", at=at),
+        row("C-6", partition=None, at=at + timedelta(seconds=1)),
+        row("C-7", partition=None, at=at.astimezone(timezone(timedelta(hours=2)))),  # alone
+    ]
+    ledger.log(rows)
+
+    assert ledger.sync_log(run_id="run-1") == rows
