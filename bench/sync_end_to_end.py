@@ -1,6 +1,7 @@
 """The CRM accounts sync end to end through Dagster, at a given platform scale.
 
     python -m bench.sync_end_to_end [--scale 20000] [--changes 1000] [--cache DIR]
+                                    [--ledger-url postgresql+psycopg2://.../empty_db]
 
 Each phase is `concord sync --json` in a fresh CONCORD_HOME (a child process, as a user
 runs it), timed on the wall clock:
@@ -21,6 +22,9 @@ org does), so a phase's time is the sync's. Also printed: each run's peak RSS (t
 process alone) and slowest steps, and write calls next
 to the protocol minimum (ceil(n/200) per sObject Collections write, or one Bulk API 2.0
 job's three writes: create, upload, close; its status polls and result downloads are reads).
+
+The ledger is a SQLite file in the fresh home (the embedded default), or, with
+`--ledger-url`, an empty database such as the PostgreSQL that production runs on.
 """
 
 from __future__ import annotations
@@ -50,11 +54,6 @@ BULK_UPLOAD_BYTES = 100 * 1024 * 1024  # Salesforce: upload at most 100 MB of CS
 PLATFORM_TZ = ZoneInfo("Europe/Berlin")
 
 
-def _utc_now_text() -> str:
-    """Now as the ledger stores UTC timestamps on SQLite (naive ISO text), to compare with."""
-    return datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
-
-
 def _sync(home: Path, scale: int, seed: int) -> tuple[int, dict]:
     """One `concord sync --json` child; its wall time and its own peak RSS (wait4: the
     child alone, not the sandboxes, whose memory is the stand-in org's, not Concord's)."""
@@ -78,10 +77,11 @@ def _sync(home: Path, scale: int, seed: int) -> tuple[int, dict]:
 
 
 @contextmanager
-def _standing_sandboxes(home: Path, platform: Path) -> Iterator[None]:
+def _standing_sandboxes(home: Path, platform: Path, ledger_url: str | None) -> Iterator[str]:
     """A fresh CONCORD_HOME with the cached platform, and the sandbox APIs started once for
     every phase, as a real org stays up between runs: each run's time is Concord's, not a
-    sandbox loading its state. The children find them configured in the environment."""
+    sandbox loading its state. The children find them configured in the environment.
+    Yields the ledger's URL (`ledger_url`, else the home's SQLite file)."""
     from integration_dags import local
 
     (home / "var").mkdir()
@@ -91,10 +91,12 @@ def _standing_sandboxes(home: Path, platform: Path) -> Iterator[None]:
                 *local.CONFIGURED_BY.values()):
         os.environ.pop(var, None)
     os.environ["CONCORD_HOME"] = str(home)
+    if ledger_url:
+        os.environ["CONCORD_LEDGER_URL"] = ledger_url
     try:
         local.set_local_defaults()
         with local.sandboxes():
-            yield
+            yield os.environ["CONCORD_LEDGER_URL"]
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -116,11 +118,11 @@ def _platform(cache: Path, scale: int, seed: int) -> tuple[Path, float | None]:
     return path, round(seconds, 2)
 
 
-def _resolve_open_clusters(home: Path) -> int:
+def _resolve_open_clusters(ledger_url: str) -> int:
     """What a steward does between the two runs: keep the earliest record of each cluster."""
     from concord.ledger import Ledger
 
-    with Ledger.open(f"sqlite:///{home / 'var' / 'ledger.sqlite'}") as led:
+    with Ledger.open(ledger_url) as led:
         clusters = led.clusters(sync=SYNC, status="open")
         led.decide_many([(c.cluster_id,
                           min((m.record_key for m in c.members), key=lambda k: (len(k), k)),
@@ -143,16 +145,30 @@ def _slowest_steps(home: Path, n: int = 8) -> dict[str, float]:
     return dict(sorted(took.items(), key=lambda kv: -kv[1])[:n])
 
 
-def _written(home: Path, runs_after: str) -> dict[str, dict[str, int]]:
+def _logged_rows(ledger_url: str) -> int:
+    import sqlalchemy as sa
+
+    from concord.ledger import Ledger
+    from concord.ledger.schema import sync_log
+
+    with Ledger.open(ledger_url) as led, led.engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(sync_log)).scalar_one()
+
+
+def _written(ledger_url: str, runs_after: datetime) -> dict[str, dict[str, int]]:
     """Per target object: records created / updated / deleted (sync log, since a time)."""
-    con = sqlite3.connect(home / "var" / "ledger.sqlite")
-    try:
-        rows = con.execute(
-            "SELECT obj, action, count(*) FROM sync_log WHERE outcome = 'ok' AND "
-            "action IN ('create', 'update', 'delete') AND at >= ? GROUP BY obj, action",
-            (runs_after,)).fetchall()
-    finally:
-        con.close()
+    import sqlalchemy as sa
+
+    from concord.ledger import Ledger
+    from concord.ledger.schema import sync_log
+
+    log = sync_log.c
+    query = (sa.select(log.obj, log.action, sa.func.count())
+             .where(log.outcome == "ok", log.action.in_(["create", "update", "delete"]),
+                    log.at >= runs_after)
+             .group_by(log.obj, log.action))
+    with Ledger.open(ledger_url) as led, led.engine.connect() as conn:
+        rows = conn.execute(query).all()
     out: dict[str, dict[str, int]] = {}
     for obj, action, n in rows:
         out.setdefault(obj, {})[action] = n
@@ -232,20 +248,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--changes", type=int, default=1000, help="records edited for the incremental run")
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "concord-bench",
                     help="where generated platforms are kept between bench runs")
+    ap.add_argument("--ledger-url", help="an empty database for the ledger (default: a SQLite "
+                                         "file in the bench's fresh home)")
     args = ap.parse_args(argv)
     platform, generated = _platform(args.cache, args.scale, args.seed)
     out: dict = {"scale": args.scale, "platform": str(platform),
                  "generate_seconds": generated}
     with tempfile.TemporaryDirectory(prefix="concord-bench-") as tmp, \
-            _standing_sandboxes(Path(tmp), platform):
+            _standing_sandboxes(Path(tmp), platform, args.ledger_url) as ledger_url:
         home = Path(tmp)
-        started = _utc_now_text()
+        if _logged_rows(ledger_url):
+            raise SystemExit(f"the ledger at --ledger-url is not empty: {args.ledger_url}")
+        started = datetime.now(UTC)
 
         rc, first = _sync(home, args.scale, args.seed)
         load = {"first_run": first}
         if rc != 0:
             t0 = time.perf_counter()
-            decided = _resolve_open_clusters(home)
+            decided = _resolve_open_clusters(ledger_url)
             if not decided:
                 raise SystemExit(f"initial load failed, and not at the duplicate check: {first}")
             load["clusters_decided"] = decided
@@ -255,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit(f"initial load failed after the duplicates were decided: {load}")
         runs = [load["first_run"], *([load["second_run"]] if "second_run" in load else [])]
         load["seconds"] = round(sum(r["seconds"] for r in runs) + load.get("deciding_seconds", 0), 2)
-        written = _written(home, started)
+        written = _written(ledger_url, started)
         load["bulk_jobs"] = _bulk_jobs(home)
         minimum = _minimum_writes(written, load["bulk_jobs"])
         load["records_written"] = written
@@ -270,9 +290,9 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.changes:
             changed = _change_records(home / "var" / "platform.sqlite", args.changes)
-            started = _utc_now_text()
+            started = datetime.now(UTC)
             _, inc = _sync(home, args.scale, args.seed)
-            written = _written(home, started)
+            written = _written(ledger_url, started)
             inc["changed"] = changed
             inc["records_written"] = written
             inc["write_calls_minimum"] = _minimum_writes(written)
