@@ -120,6 +120,22 @@ def test_many_baselines_in_one_batch(led: Ledger) -> None:
     assert led.get_baselines("salesforce", "Account", list(many)) == many
 
 
+def test_baselines_over_several_statements_keep_their_own_values(
+    led: Ledger, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL sends JSON as text cast back in SQL, and a value every row of a statement
+    shares once: each record keeps its own baseline either way."""
+    from concord.ledger import base
+
+    monkeypatch.setattr(base, "PG_CHUNK", 3)
+    same = {"Name": "Müller GmbH", "Website": None, "Street": 'Hof "3"\nHinterhaus'}
+    baselines = {"g1": same, "g2": dict(same), "g3": same,  # one value in the whole statement
+                 "g4": same, "g5": {"Name": "Beta", "NumberOfEmployees": 12}, "g6": {},
+                 "g7": {"Name": None}}  # alone in its statement
+    led.put_baselines("salesforce", "Account", baselines)
+    assert led.get_baselines("salesforce", "Account", list(baselines)) == baselines
+
+
 # --- conflicts --------------------------------------------------------------------------
 
 def conflict(field: str = "Phone", resolution: str = "held", kind: str = "conflict",
