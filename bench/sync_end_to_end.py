@@ -182,14 +182,16 @@ def _bulk_jobs(home: Path) -> list[dict]:
     store = home / "var" / "sandbox" / "salesforce" / "salesforce.sqlite3"
     con = sqlite3.connect(store)
     try:
-        jobs = [json.loads(data) for (data,) in con.execute("SELECT data FROM jobs")]
+        jobs = [(json.loads(data), size) for data, size in con.execute(
+            "SELECT data, length(CAST(p.body AS BLOB)) FROM jobs LEFT JOIN job_payloads p "
+            "ON p.job_id = jobs.id AND p.name = '_data'")]
     finally:
         con.close()
     return [{"object": j["object"], "operation": j["operation"], "state": j["state"],
              "records": j.get("numberRecordsProcessed"),
              "processing_seconds": round(j.get("totalProcessingTime", 0) / 1000, 2),
-             "csv_bytes": len(j.get("_data", "").encode())}
-            for j in jobs if j.get("jobType") == "V2Ingest"]
+             "csv_bytes": size or 0}
+            for j, size in jobs if j.get("jobType") == "V2Ingest"]
 
 
 def _minimum_writes(written: dict[str, dict[str, int]], bulk_jobs: Sequence[dict] = ()) -> int:

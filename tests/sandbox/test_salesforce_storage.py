@@ -190,3 +190,42 @@ def test_a_compiled_where_answers_as_record_by_record_evaluation(where: str) -> 
     keep = soql.predicate(query.where, lookup)
     for record in accounts.values():
         assert keep(record) is _matches(query.where, record, lookup), record
+
+
+def test_bulk_jobs_come_back_from_a_restart_with_their_csvs_and_rows(tmp_path: Path) -> None:
+    """A job's uploaded CSV, result CSVs and query rows are stored apart from its fields,
+    each as it last was: after a restart the job answers as before."""
+    path = tmp_path / "salesforce.sqlite3"
+    state = _open(path)
+    ingest = {"id": sf_id("750", 1), "object": "Account", "state": "Open", "_data": ""}
+    state.persist_job(ingest)
+    ingest["_data"] += "Name\nMüller \"GmbH\"\n"
+    ingest.update(state="JobComplete", _success='"sf__Id","sf__Created",Name\n', _failed="",
+                  _unprocessed="Name\n")
+    state.persist_job(ingest)
+    query = {"id": sf_id("750", 2), "object": "Contact", "state": "JobComplete",
+             "_columns": ["Id", "Email"], "_rows": [["003A", "a@example.com"], ["003B", ""]]}
+    state.persist_job(query)
+    gone = {"id": sf_id("750", 3), "object": "Account", "_data": "Name\nX\n"}
+    state.persist_job(gone)
+    state.delete_job(gone["id"])
+    state.store.close()
+
+    state = _open(path)
+    assert state.jobs == {ingest["id"]: ingest, query["id"]: query}
+    assert state.store.execute("SELECT count(*) FROM job_payloads WHERE job_id = ?",
+                               (gone["id"],)).fetchone() == (0,)
+    state.store.close()
+
+
+def test_jobs_stored_whole_by_older_code_still_load(tmp_path: Path) -> None:
+    path = tmp_path / "salesforce.sqlite3"
+    state = _open(path)
+    old = {"id": sf_id("750", 7), "object": "Account", "state": "JobComplete",
+           "_data": "Name\nA\n", "_success": '"sf__Id","sf__Created",Name\n'}
+    state.store.execute("INSERT INTO jobs (id, data) VALUES (?, ?)", (old["id"], json.dumps(old)))
+    state.store.close()
+
+    state = _open(path)
+    assert state.jobs[old["id"]] == old
+    state.store.close()
