@@ -8,6 +8,8 @@ from typing import Any
 
 import dagster as dg
 
+from assets.steps.common import FAILED_ATTEMPT
+
 COUNTS = ("extracted", "created", "updated", "deleted", "unchanged", "quarantined", "skipped",
           "changed_in_target")
 TWO_WAY = ("written_back", "conflicts")  # platform rows updated from Salesforce; conflicts seen
@@ -26,13 +28,30 @@ def _metadata_of(events: Iterable[dg.DagsterEvent]) -> Iterable[tuple[list[str],
                 yield mat.asset_key.path, {k: v.value for k, v in mat.metadata.items()}
 
 
+def _failed_attempt_calls(events: Iterable[dg.DagsterEvent]
+                          ) -> Iterable[tuple[str, dict[str, Any]]]:
+    """Per sync, the API calls of each step attempt that failed (observations the steps
+    recorded as they failed: assets/steps/common.py)."""
+    for ev in events:
+        if ev.event_type == dg.DagsterEventType.ASSET_OBSERVATION:
+            obs = ev.event_specific_data.asset_observation  # type: ignore[union-attr]
+            md = {k: v.value for k, v in obs.metadata.items()}
+            if FAILED_ATTEMPT in md:
+                yield obs.asset_key.path[0], md
+
+
 def empty_summary() -> dict[str, Any]:
     return {**dict.fromkeys(COUNTS + TWO_WAY, 0), "api_calls": dict.fromkeys(CALLS, 0)}
 
 
 def summarise_run(events: Iterable[dg.DagsterEvent]) -> dict[str, dict[str, Any]]:
-    """Per sync: the reconcile counts (or what the steps got to), and API calls by kind."""
+    """Per sync: the reconcile counts (or what the steps got to), and API calls by kind,
+    failed attempts' included."""
+    events = list(events)
     out: dict[str, dict[str, Any]] = defaultdict(empty_summary)
+    for sync, md in _failed_attempt_calls(events):
+        for kind in CALLS:
+            out[sync]["api_calls"][kind] += int(md.get(f"api_calls_{kind}", 0))
     partial: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     reconciled: set[str] = set()
     for path, md in _metadata_of(events):

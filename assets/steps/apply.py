@@ -12,6 +12,7 @@ from assets.steps.common import (
     STEP_RETRY,
     StepScope,
     api_call_metadata,
+    counts_calls_of_failed_attempts,
     fails_at_once_if_permanent,
     jsonable,
     partition_label,
@@ -50,6 +51,7 @@ def build_apply(scope: StepScope) -> dg.AssetsDefinition:
         retry_policy=STEP_RETRY,
         pool=f"{target.system}_api",  # dagster.yaml: one writer per system across runs
     )
+    @counts_calls_of_failed_attempts
     @fails_at_once_if_permanent
     def _apply(
         context: dg.AssetExecutionContext,

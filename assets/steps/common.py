@@ -1,8 +1,9 @@
 """What every step factory shares: asset naming, partitions, policies, metadata shapes."""
 
 import functools
+import inspect
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
@@ -10,6 +11,7 @@ import dagster as dg
 
 from concord.errors import FatalError, RateLimitExhausted, ReauthoriseRequired, SpecError
 from concord.spec.model import ObjectSpec, SyncSpec
+from resources.connector import counting_calls
 
 # A range backfill must be ONE run (one extract, one batched apply); Dagster still labels
 # backfill_policy beta and says so on every import of every step.
@@ -38,6 +40,44 @@ def fails_at_once_if_permanent(step: Callable[_P, _R]) -> Callable[_P, _R]:
         except NOT_RETRIED as exc:
             raise dg.Failure(description=f"{type(exc).__name__}: {exc}",
                              allow_retries=False) from exc
+
+    return run
+
+
+FAILED_ATTEMPT = "failed_attempt"
+"""Metadata of the observation that records a failed attempt's API calls: its number."""
+
+
+def counts_calls_of_failed_attempts(step: Callable[_P, Any]) -> Callable[_P, Iterator[Any]]:
+    """A failed attempt spent its API calls all the same, but Dagster keeps no metadata of
+    a failed step: the calls of every client the attempt made are yielded as an
+    observation of the step's asset before the error goes on, and the run's summary adds
+    them to the calls its materializations report. A retried step's total is then every
+    attempt's, not the last one's.
+
+    The step's first argument is its context. A step that returns its value becomes one
+    that yields it as its output (events logged by a step that raises are lost, yielded
+    ones are kept); its `add_output_metadata` still applies."""
+    yielding = inspect.isgeneratorfunction(step)
+
+    @functools.wraps(step)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> Iterator[Any]:
+        context: dg.AssetExecutionContext = args[0]  # type: ignore[assignment]
+        with counting_calls() as spent:
+            try:
+                if yielding:
+                    yield from step(*args, **kwargs)
+                    return
+                value = step(*args, **kwargs)
+            except Exception:
+                calls = spent()
+                if any(calls.values()):
+                    yield dg.AssetObservation(
+                        asset_key=context.asset_key,
+                        metadata={**api_call_metadata(calls),
+                                  FAILED_ATTEMPT: context.retry_number + 1})
+                raise
+        yield dg.Output(value)
 
     return run
 

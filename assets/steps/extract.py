@@ -4,7 +4,13 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
-from assets.steps.common import STEP_RETRY, StepScope, api_call_metadata, fails_at_once_if_permanent
+from assets.steps.common import (
+    STEP_RETRY,
+    StepScope,
+    api_call_metadata,
+    counts_calls_of_failed_attempts,
+    fails_at_once_if_permanent,
+)
 from assets.steps.twoway import TargetChanges, ownership_of, target_fields
 from concord.ledger import XrefLink
 from concord.match import match_value
@@ -57,6 +63,7 @@ def build_target_extract(scope: StepScope) -> dg.AssetsDefinition:
         retry_policy=STEP_RETRY,
         kinds={"salesforce"},
     )
+    @counts_calls_of_failed_attempts
     @fails_at_once_if_permanent
     def _target_state(
         context: dg.AssetExecutionContext, salesforce: SalesforceResource, ledger: LedgerResource

@@ -2,7 +2,12 @@
 
 import dagster as dg
 
-from assets.steps.common import StepScope, api_call_metadata, table_metadata
+from assets.steps.common import (
+    StepScope,
+    api_call_metadata,
+    counts_calls_of_failed_attempts,
+    table_metadata,
+)
 from assets.steps.match import SOURCE_SYSTEM
 from assets.steps.twoway import TargetChanges, ownership_of, plan_metadata, plan_two_way_step
 from concord.dedupe import DedupeOutcome
@@ -28,6 +33,7 @@ def build_plan(scope: StepScope) -> dg.AssetsDefinition:
         # references resolve through the xref, so the objects they point at are applied first
         deps=[dg.AssetKey([scope.sync, f"{name}_applied"]) for name in referenced],
     )
+    @counts_calls_of_failed_attempts
     def _plan(
         context: dg.AssetExecutionContext,
         ledger: LedgerResource,

@@ -6,7 +6,13 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 
 from assets.steps.apply import ApplyResult
-from assets.steps.common import StepScope, api_call_metadata, partition_label, table_metadata
+from assets.steps.common import (
+    StepScope,
+    api_call_metadata,
+    counts_calls_of_failed_attempts,
+    partition_label,
+    table_metadata,
+)
 from concord.dedupe import DedupeOutcome
 from concord.ledger import SyncLogRow
 from concord.match import MatchResult
@@ -37,6 +43,7 @@ def build_reconcile(scope: StepScope) -> dg.AssetsDefinition:
             ("matched", "matched"), ("plan", "plan"), ("applied", "applied"))},
         check_specs=checks,
     )
+    @counts_calls_of_failed_attempts
     def _reconcile(
         context: dg.AssetExecutionContext,
         ledger: LedgerResource,

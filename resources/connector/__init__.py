@@ -5,7 +5,7 @@ comes in through `SystemProfile` and `Authenticator`; nothing here names a vendo
 """
 
 from .budget import LimitReading, RateBudget
-from .counter import CallCounter
+from .counter import CallCounter, counting_calls
 from .paging import CursorPaging
 from .profile import Authenticator, CallInfo, SystemProfile
 from .redact import redact_url
@@ -22,6 +22,7 @@ __all__ = [
     "RetryPolicy",
     "SystemProfile",
     "Transport",
+    "counting_calls",
     "parse_retry_after",
     "redact_url",
 ]

@@ -305,9 +305,12 @@ def test_a_retried_apply_step_sends_and_counts_each_write_once(
         link(self, links)
 
     monkeypatch.setattr(XrefStore, "link", drops_once_on_the_second_batch)
+    clients = _clients_made(monkeypatch)
     ok, finished = run(instance)
     assert ok, finished
     assert written_links["calls"] == 3  # batch 1, batch 2 failed, batch 2 again
+    # the failed attempt's two calls count too: every call made is in the run's summary
+    assert finished["api_calls"] == _calls_of(clients) and finished["api_calls"]["write"] >= 3
 
     new = [a for a in accounts(sf) if a["Name"].startswith("Wiederholung ")]
     assert len(new) == len({a["Name"] for a in new}) > 200  # (a copy may be quarantined)
@@ -320,6 +323,27 @@ def test_a_retried_apply_step_sends_and_counts_each_write_once(
     assert sorted(n for company, _ in made if (n := logged[str(company)])) == [1] * len(new)
     assert Counter(e.attempts for e in entries) == {1: 200, 2: len(new) - 200}
     assert {e.state for e in entries} == {"confirmed"}
+
+
+def _clients_made(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Every Salesforce client the run's steps make from here on (one per step attempt)."""
+    from resources.salesforce.resource import SalesforceResource
+
+    made: list = []
+    get_client = SalesforceResource.get_client
+
+    def recording(self: SalesforceResource):
+        made.append(client := get_client(self))
+        return client
+
+    monkeypatch.setattr(SalesforceResource, "get_client", recording)
+    return made
+
+
+def _calls_of(clients: list) -> dict[str, int]:
+    """The calls those clients sent, by the kinds a run's summary reports."""
+    return {kind: sum(c.calls.as_dict().get(kind, 0) for c in clients)
+            for kind in ("read", "write", "bulk_jobs")}
 
 
 def _check_results(instance: dg.DagsterInstance) -> dict[str, bool]:
@@ -399,9 +423,11 @@ def test_a_retried_apply_step_after_its_bulk_job_sends_and_counts_each_write_onc
         return two_way(*args, **kwargs)
 
     monkeypatch.setattr(apply_step, "apply_two_way", fails_once)
+    clients = _clients_made(monkeypatch)
     ok, finished = run(instance)
     assert ok, finished
     assert failed["once"] == 1
+    assert finished["api_calls"] == _calls_of(clients)  # the failed attempt's job included
     _, own = _check_each_write_sent_logged_and_counted_once(instance, sf, finished)
     assert len(own) == finished["updated"]  # records adopted by key: updates, entries of their own
 

@@ -15,6 +15,7 @@ from resources.connector import (
     LimitReading,
     RateBudget,
     RetryPolicy,
+    counting_calls,
     parse_retry_after,
     redact_url,
 )
@@ -224,6 +225,19 @@ def test_counter_reports_all_kinds_and_endpoints():
     assert counter.as_dict() == {"read": 2, "write": 0, "bulk_jobs": 0}
     assert counter.by_endpoint() == {"query": 1, "query:more": 1}
     assert counter.total == 2
+
+
+def test_counting_calls_sums_the_counters_made_in_its_block_only():
+    before = CallCounter(("read", "write"))
+    with counting_calls() as spent:
+        first, second = CallCounter(("read", "write")), CallCounter(("read", "write", "auth"))
+        first.record("write", "sobjects")
+        second.record("read", "query")
+        second.record("write", "composite")
+        before.record("write", "sobjects")  # made before the block: not this block's
+        assert spent() == {"read": 1, "write": 2, "auth": 0}
+    CallCounter(("write",)).record("write", "sobjects")  # after it
+    assert spent() == {"read": 1, "write": 2, "auth": 0}
 
 
 def test_paging_fails_on_a_repeated_cursor():
