@@ -56,6 +56,10 @@ WRITES_IN_FLIGHT = 3
 """Writes behind at once: enough that a small step after two big ones (target_state after
 both extracts) never waits for their pickles; each write's copied pages stay bounded."""
 IN_PROCESS_EXECUTORS = frozenset({"execute_in_process_executor", "in_process"})
+NOT_FOR_LATER_RUNS = "not_kept_for_later_runs"
+"""Output metadata a step sets (true) when no later run may take the output: the dedupe
+step, stopped by its blocking check. The output is still handed to this run's consumers,
+but not pickled, and an earlier run's pickle of it is removed."""
 
 
 class StepStoreWriteError(dg.Failure):
@@ -193,6 +197,11 @@ def _items(obj: Any) -> int:
     return 0
 
 
+def _not_for_later_runs(context: dg.OutputContext) -> bool:
+    flag = context.output_metadata.get(NOT_FOR_LATER_RUNS)
+    return bool(getattr(flag, "value", flag))
+
+
 def _runs_in_this_process(context: dg.OutputContext) -> bool:
     """Whether every step of the run runs in this process, so consumers never read the
     file of an output before this process has written it."""
@@ -280,14 +289,17 @@ class StepStore(dg.ConfigurableIOManager):
         path = self._path(context)
         path.parent.mkdir(parents=True, exist_ok=True)
         _await_write(path)  # an earlier write of this very output
-        behind = (_items(obj) >= WRITE_BEHIND_MIN_ITEMS and hasattr(os, "fork")
-                  and _runs_in_this_process(context))
-        _reap_writes(at_most=WRITES_IN_FLIGHT - 1 if behind else None)
-        pid = _write_behind(obj, path) if behind else None
-        if pid is not None:
-            _WRITING[path] = (context.run_id, pid)
+        if _not_for_later_runs(context):
+            path.unlink(missing_ok=True)
         else:
-            _write(obj, path)
+            behind = (_items(obj) >= WRITE_BEHIND_MIN_ITEMS and hasattr(os, "fork")
+                      and _runs_in_this_process(context))
+            _reap_writes(at_most=WRITES_IN_FLIGHT - 1 if behind else None)
+            pid = _write_behind(obj, path) if behind else None
+            if pid is not None:
+                _WRITING[path] = (context.run_id, pid)
+            else:
+                _write(obj, path)
         consumers = _readers(context)
         if consumers:
             _HANDED[path] = _Handed(context.run_id, obj, consumers)

@@ -15,6 +15,7 @@ from concord.dedupe import (
 from concord.ledger import CandidatePair, ClusterMember, DuplicateCluster, Ledger
 from concord.model import StandardRecord
 from resources.ledger import LedgerResource
+from resources.step_store import NOT_FOR_LATER_RUNS
 
 SOURCE = "platform"
 
@@ -72,6 +73,8 @@ def build_dedupe(scope: StepScope) -> dg.AssetsDefinition:
                 "clusters": len(clusters),
                 "merged": len(outcome.merged),
                 "unresolved_clusters": len(outcome.unresolved),
+                # stopped here: the next run dedupes afresh with the steward's decisions
+                NOT_FOR_LATER_RUNS: bool(outcome.unresolved),
             },
         )
         rows = [

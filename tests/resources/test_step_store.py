@@ -248,3 +248,36 @@ def test_when_no_process_can_be_forked_the_output_is_written_inline(
     assert store.has_output(dg.AssetKey("records"), ("__all__", "__all__"))
     assert not store.has_output(dg.AssetKey("counted"), ("__all__", "__all__"))
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+@dg.asset(io_manager_key="step_store")
+def held(context) -> list[int]:  # (a string annotation Dagster cannot resolve)
+    """Stopped as the dedupe step is by its blocking check: this run's consumers may have
+    the output, no later run may."""
+    out = [1, 2, 3]
+    context.add_output_metadata({step_store.NOT_FOR_LATER_RUNS: bool(HELD)})
+    return out
+
+
+@dg.asset(io_manager_key="step_store")
+def after_held(held: list[int]) -> int:
+    return sum(held)
+
+
+HELD: list[bool] = []
+
+
+def test_an_output_no_later_run_may_take_is_handed_on_but_not_stored(tmp_path: Path) -> None:
+    resources = {"step_store": StepStore(base_dir=str(tmp_path))}
+    stored = tmp_path / "held" / "__all__.pkl"
+    with dg.instance_for_test() as instance:
+        HELD[:] = []
+        assert dg.materialize([held, after_held], resources=resources, instance=instance).success
+        assert stored.exists()  # an output any run may take
+        HELD[:] = [True]
+        result = dg.materialize([held, after_held], resources=resources, instance=instance)
+        assert result.success and result.output_for_node("after_held") == 6  # handed on
+        assert not stored.exists()  # neither written nor left from the run before
+        failed = dg.materialize([dg.SourceAsset("held", io_manager_key="step_store"), after_held],
+                                resources=resources, instance=instance, raise_on_error=False)
+        assert not failed.success  # a later run cannot take it
