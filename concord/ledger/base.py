@@ -367,18 +367,25 @@ class LedgerBase:
                       for n in as_text}
             rows = [r | {n: encode[n](r[n]) for n in as_text} for r in rows]
         sent = {n: sa.Text() if n in as_text else t for n, t in types.items()}
+
+        def select(varying: tuple[str, ...]) -> Any:
+            unnested = self._unnested({n: sent[n] for n in varying})
+
+            def value(n: str) -> Any:
+                if n in varying:
+                    sent_as = unnested.c[n]
+                    return sa.cast(sent_as, types[n]) if n in as_text else sent_as
+                return sa.cast(sa.bindparam(f"one_{n}", type_=sent[n]), types[n])
+
+            return stmt.from_select(names, sa.select(*(value(n) for n in names)))
+
         queries: dict[tuple[str, ...], Any] = {}
         for part in chunked(rows, PG_CHUNK):
             same = _same_in_every_row(names, part)
             varying = tuple(n for n in names if n not in same) or (names[0],)
             query = queries.get(varying)
             if query is None:
-                unnested = self._unnested({n: sent[n] for n in varying})
-                query = queries[varying] = stmt.from_select(names, sa.select(*(
-                    unnested.c[n] if n in varying and n not in as_text else sa.cast(
-                        unnested.c[n] if n in varying
-                        else sa.bindparam(f"one_{n}", type_=sent[n]), types[n])
-                    for n in names)))
+                query = queries[varying] = select(varying)
             params = self._arrays(varying, part)
             params.update((f"one_{n}", part[0][n]) for n in names if n not in varying)
             conn.execute(query, params)
