@@ -43,6 +43,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 SYNC = "crm_accounts"
@@ -145,30 +146,35 @@ def _slowest_steps(home: Path, n: int = 8) -> dict[str, float]:
     return dict(sorted(took.items(), key=lambda kv: -kv[1])[:n])
 
 
+def _ledger_rows(ledger_url: str, query: Any) -> list[Any]:
+    """A query's rows, read through the ledger's own engine (SQLite or PostgreSQL)."""
+    from concord.ledger import Ledger
+
+    with Ledger.open(ledger_url) as led, led.engine.connect() as conn:
+        return list(conn.execute(query).all())
+
+
 def _logged_rows(ledger_url: str) -> int:
     import sqlalchemy as sa
 
-    from concord.ledger import Ledger
     from concord.ledger.schema import sync_log
 
-    with Ledger.open(ledger_url) as led, led.engine.connect() as conn:
-        return conn.execute(sa.select(sa.func.count()).select_from(sync_log)).scalar_one()
+    [(n,)] = _ledger_rows(ledger_url, sa.select(sa.func.count()).select_from(sync_log))
+    return n
 
 
 def _written(ledger_url: str, runs_after: datetime) -> dict[str, dict[str, int]]:
     """Per target object: records created / updated / deleted (sync log, since a time)."""
     import sqlalchemy as sa
 
-    from concord.ledger import Ledger
     from concord.ledger.schema import sync_log
 
     log = sync_log.c
-    query = (sa.select(log.obj, log.action, sa.func.count())
-             .where(log.outcome == "ok", log.action.in_(["create", "update", "delete"]),
-                    log.at >= runs_after)
-             .group_by(log.obj, log.action))
-    with Ledger.open(ledger_url) as led, led.engine.connect() as conn:
-        rows = conn.execute(query).all()
+    rows = _ledger_rows(ledger_url, sa.select(log.obj, log.action, sa.func.count())
+                        .where(log.outcome == "ok",
+                               log.action.in_(["create", "update", "delete"]),
+                               log.at >= runs_after)
+                        .group_by(log.obj, log.action))
     out: dict[str, dict[str, int]] = {}
     for obj, action, n in rows:
         out.setdefault(obj, {})[action] = n

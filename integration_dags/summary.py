@@ -17,7 +17,9 @@ CALLS = ("read", "write", "bulk_jobs")
 
 
 def _metadata_of(events: Iterable[dg.DagsterEvent]) -> Iterable[tuple[list[str], dict[str, Any]]]:
-    """Each asset's metadata once: a range run repeats it on every partition's materialization."""
+    """Each asset's materialization metadata once (a range run repeats it on every
+    partition's materialization), and the observation of every step attempt that failed
+    (its API calls: assets/steps/common.py)."""
     seen: set[tuple[str, ...]] = set()
     for ev in events:
         if ev.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
@@ -26,18 +28,11 @@ def _metadata_of(events: Iterable[dg.DagsterEvent]) -> Iterable[tuple[list[str],
             if key not in seen:
                 seen.add(key)
                 yield mat.asset_key.path, {k: v.value for k, v in mat.metadata.items()}
-
-
-def _failed_attempt_calls(events: Iterable[dg.DagsterEvent]
-                          ) -> Iterable[tuple[str, dict[str, Any]]]:
-    """Per sync, the API calls of each step attempt that failed (observations the steps
-    recorded as they failed: assets/steps/common.py)."""
-    for ev in events:
-        if ev.event_type == dg.DagsterEventType.ASSET_OBSERVATION:
+        elif ev.event_type == dg.DagsterEventType.ASSET_OBSERVATION:
             obs = ev.event_specific_data.asset_observation  # type: ignore[union-attr]
             md = {k: v.value for k, v in obs.metadata.items()}
             if FAILED_ATTEMPT in md:
-                yield obs.asset_key.path[0], md
+                yield obs.asset_key.path, md
 
 
 def empty_summary() -> dict[str, Any]:
@@ -47,11 +42,7 @@ def empty_summary() -> dict[str, Any]:
 def summarise_run(events: Iterable[dg.DagsterEvent]) -> dict[str, dict[str, Any]]:
     """Per sync: the reconcile counts (or what the steps got to), and API calls by kind,
     failed attempts' included."""
-    events = list(events)
     out: dict[str, dict[str, Any]] = defaultdict(empty_summary)
-    for sync, md in _failed_attempt_calls(events):
-        for kind in CALLS:
-            out[sync]["api_calls"][kind] += int(md.get(f"api_calls_{kind}", 0))
     partial: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     reconciled: set[str] = set()
     for path, md in _metadata_of(events):
@@ -59,6 +50,8 @@ def summarise_run(events: Iterable[dg.DagsterEvent]) -> dict[str, dict[str, Any]
         s = out[sync]
         for kind in CALLS:
             s["api_calls"][kind] += int(md.get(f"api_calls_{kind}", 0))
+        if FAILED_ATTEMPT in md:
+            continue  # its calls only: the step's counts come with its materialization
         if step.endswith("_reconciled"):
             reconciled.add(sync)
             for c in COUNTS:
